@@ -1,0 +1,50 @@
+package io.avfuse.connectors.kafka;
+
+import io.avfuse.schemas.DeadLetter;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Routes decoded records to the main output and dead letters to {@link #DEAD_LETTERS}.
+ *
+ * <p>{@code Split<VideoFrame> s = DeadLetterSplitter.split(env.fromSource(...), VideoFrame.class,
+ * "video");}
+ *
+ * @param <T> the record type
+ */
+public final class DeadLetterSplitter<T> extends ProcessFunction<Either<DeadLetter, T>, T> {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("dead-letters", new AvroTypeInfo<>(DeadLetter.class));
+
+    /** The two streams a decoded source splits into. */
+    public record Split<T>(DataStream<T> records, DataStream<DeadLetter> deadLetters) {}
+
+    @Override
+    public void processElement(Either<DeadLetter, T> value, Context ctx, Collector<T> out) {
+        if (value.isRight()) {
+            out.collect(value.right());
+        } else {
+            ctx.output(DEAD_LETTERS, value.left());
+        }
+    }
+
+    /** Splits {@code decoded}; the operator is named and given uid {@code split-<name>}. */
+    public static <T extends SpecificRecordBase> Split<T> split(
+            DataStream<Either<DeadLetter, T>> decoded, Class<T> recordClass, String name) {
+        TypeInformation<T> type = new AvroTypeInfo<>(recordClass);
+        SingleOutputStreamOperator<T> records =
+                decoded.process(new DeadLetterSplitter<T>(), type)
+                        .name("split-" + name)
+                        .uid("split-" + name + "-v1");
+        return new Split<>(records, records.getSideOutput(DEAD_LETTERS));
+    }
+}
