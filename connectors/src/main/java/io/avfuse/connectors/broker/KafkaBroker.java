@@ -25,17 +25,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.Node;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,27 +55,11 @@ public final class KafkaBroker implements AutoCloseable {
 
     static final String LOOPBACK = "127.0.0.1";
 
-    /** Keys that define the cluster's shape and its loopback-only binding; never overridable. */
-    private static final Set<String> MANAGED_KEYS =
-            Set.of(
-                    "process.roles",
-                    "node.id",
-                    "controller.quorum.voters",
-                    "controller.quorum.bootstrap.servers",
-                    "listeners",
-                    "advertised.listeners",
-                    "listener.security.protocol.map",
-                    "controller.listener.names",
-                    "inter.broker.listener.name",
-                    "log.dirs",
-                    "log.dir");
-
     private static final Pattern HEAP = Pattern.compile("\\d+[kKmMgG]?");
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration ADMIN_CLOSE_TIMEOUT = Duration.ofSeconds(5);
-    private static final long POLL_MILLIS = 100;
+    static final Duration ADMIN_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final int nodeCount;
     private final Path parentDir;
@@ -159,7 +138,7 @@ public final class KafkaBroker implements AutoCloseable {
                             .map(n -> n.id() + "@" + LOOPBACK + ":" + n.controllerPort())
                             .collect(Collectors.joining(","));
             for (BrokerNode node : nodes) {
-                node.writeConfig(nodeProperties(node, voters));
+                node.writeConfig(NodeConfig.properties(node, nodeCount, voters, extraProperties));
             }
             format(Uuid.randomUuid().toString());
             for (BrokerNode node : nodes) {
@@ -171,10 +150,11 @@ public final class KafkaBroker implements AutoCloseable {
                             .map(n -> LOOPBACK + ":" + n.brokerPort())
                             .collect(Collectors.joining(","));
             Set<Integer> all = ids(nodes);
-            awaitBrokers(
+            ClusterProbe.awaitBrokers(
                     "all " + nodeCount + " node(s) to serve as brokers",
                     seen -> seen.containsAll(all),
-                    nodes);
+                    nodes,
+                    startTimeout);
         } catch (IOException e) {
             close();
             throw new KafkaBrokerException("cannot start Kafka: " + e, e);
@@ -248,7 +228,7 @@ public final class KafkaBroker implements AutoCloseable {
         Admin admin = Admin.create(adminProperties());
         try {
             admin.createTopics(topics).all().get(TOPIC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            awaitLeaders(admin, List.of(names));
+            ClusterProbe.awaitLeaders(admin, List.of(names), TOPIC_TIMEOUT);
         } catch (ExecutionException e) {
             throw new KafkaBrokerException(
                     "cannot create topics " + List.of(names) + ": " + e.getCause().getMessage(),
@@ -290,17 +270,22 @@ public final class KafkaBroker implements AutoCloseable {
         if (!others.isEmpty()) {
             // Until the controller fences the old incarnation, the node still looks alive, which
             // would make the readiness check below pass before the new process serves anything.
-            awaitBrokers(
+            ClusterProbe.awaitBrokers(
                     "the controller to fence the old node " + node,
                     seen -> !seen.contains(node),
-                    others);
+                    others,
+                    startTimeout);
         }
         target.start(jvm);
         children.add(target.process());
         List<BrokerNode> running = nodes.stream().filter(BrokerNode::isRunning).toList();
         Set<Integer> expected = ids(running);
         expected.add(node);
-        awaitBrokers("node " + node + " to rejoin", seen -> seen.containsAll(expected), running);
+        ClusterProbe.awaitBrokers(
+                "node " + node + " to rejoin",
+                seen -> seen.containsAll(expected),
+                running,
+                startTimeout);
         LOG.info(
                 "Kafka node {} restarted in {} ms (pid {})",
                 node,
@@ -379,159 +364,9 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    /**
-     * Polls the cluster view of the running nodes until {@code done} accepts the set of live broker
-     * ids, failing fast when one of {@code mustRun} exits.
-     */
-    private void awaitBrokers(
-            String what, Predicate<Set<Integer>> done, Collection<BrokerNode> mustRun) {
-        Instant deadline = Instant.now().plus(startTimeout);
-        Properties props = new Properties();
-        props.setProperty(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                mustRun.stream()
-                        .map(n -> LOOPBACK + ":" + n.brokerPort())
-                        .collect(Collectors.joining(",")));
-        props.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "3000");
-        props.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
-        props.setProperty(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "250");
-        props.setProperty(AdminClientConfig.RETRY_BACKOFF_MAX_MS_CONFIG, "250");
-        Set<Integer> seen = null;
-        Exception lastError = null;
-        Admin admin = null;
-        try {
-            while (true) {
-                for (BrokerNode node : mustRun) {
-                    if (!node.isRunning()) {
-                        throw new KafkaBrokerException(
-                                node.describeExit()
-                                        + " while waiting for "
-                                        + what
-                                        + "\n"
-                                        + node.logTail());
-                    }
-                }
-                // An admin client started before the listeners exist logs a warning per retry.
-                if (admin == null && mustRun.stream().allMatch(BrokerNode::acceptsConnections)) {
-                    admin = Admin.create(props);
-                }
-                if (admin != null) {
-                    try {
-                        seen =
-                                admin
-                                        .describeCluster(
-                                                new DescribeClusterOptions().timeoutMs(2000))
-                                        .nodes()
-                                        .get(3, TimeUnit.SECONDS)
-                                        .stream()
-                                        .map(Node::id)
-                                        .collect(Collectors.toCollection(TreeSet::new));
-                        if (done.test(seen)) {
-                            return;
-                        }
-                    } catch (ExecutionException | TimeoutException e) {
-                        lastError = e;
-                    }
-                }
-                if (Instant.now().isAfter(deadline)) {
-                    throw new KafkaBrokerException(
-                            "timed out after "
-                                    + startTimeout.toSeconds()
-                                    + " s waiting for "
-                                    + what
-                                    + " (live brokers seen: "
-                                    + (seen == null ? "none" : seen)
-                                    + (lastError == null ? "" : ", last error: " + lastError)
-                                    + ")\n"
-                                    + mustRun.stream()
-                                            .map(BrokerNode::logTail)
-                                            .collect(Collectors.joining("\n")));
-                }
-                Thread.sleep(POLL_MILLIS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new KafkaBrokerException("interrupted while waiting for " + what, e);
-        } finally {
-            if (admin != null) {
-                admin.close(ADMIN_CLOSE_TIMEOUT);
-            }
-        }
-    }
-
-    private static void awaitLeaders(Admin admin, List<String> topics)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        Instant deadline = Instant.now().plus(TOPIC_TIMEOUT);
-        while (true) {
-            try {
-                Map<String, TopicDescription> descriptions =
-                        admin.describeTopics(topics)
-                                .allTopicNames()
-                                .get(TOPIC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                boolean allLed =
-                        descriptions.values().stream()
-                                .flatMap(d -> d.partitions().stream())
-                                .map(TopicPartitionInfo::leader)
-                                .allMatch(leader -> leader != null && !leader.isEmpty());
-                if (allLed) {
-                    return;
-                }
-            } catch (ExecutionException e) {
-                // Right after creation the answering broker may not know the topic yet.
-                if (Instant.now().isAfter(deadline)) {
-                    throw e;
-                }
-            }
-            if (Instant.now().isAfter(deadline)) {
-                throw new TimeoutException("partitions of " + topics + " have no leader");
-            }
-            Thread.sleep(POLL_MILLIS);
-        }
-    }
-
-    private Map<String, String> nodeProperties(BrokerNode node, String voters) {
-        String replication = String.valueOf(Math.min(nodeCount, 3));
-        String minIsr = String.valueOf(Math.min(nodeCount, 2));
-        String listeners =
-                "PLAINTEXT://"
-                        + LOOPBACK
-                        + ":"
-                        + node.brokerPort()
-                        + ",CONTROLLER://"
-                        + LOOPBACK
-                        + ":"
-                        + node.controllerPort();
-        Map<String, String> props = new LinkedHashMap<>();
-        props.put("process.roles", "broker,controller");
-        props.put("node.id", String.valueOf(node.id()));
-        props.put("controller.quorum.voters", voters);
-        props.put("listeners", listeners);
-        props.put("advertised.listeners", listeners);
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        props.put("controller.listener.names", "CONTROLLER");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("log.dirs", node.dataDir().toString());
-
-        props.put("num.partitions", "1");
-        props.put("default.replication.factor", replication);
-        props.put("auto.create.topics.enable", "false");
-        props.put("group.initial.rebalance.delay.ms", "0");
-        // One partition each: creating 50 replicated partitions on the first group or transaction
-        // costs seconds in a test and buys nothing on one machine.
-        props.put("offsets.topic.num.partitions", "1");
-        props.put("offsets.topic.replication.factor", replication);
-        props.put("transaction.state.log.num.partitions", "1");
-        props.put("transaction.state.log.replication.factor", replication);
-        props.put("transaction.state.log.min.isr", minIsr);
-        props.put("share.coordinator.state.topic.replication.factor", replication);
-        props.put("share.coordinator.state.topic.min.isr", minIsr);
-        props.putAll(extraProperties);
-        return props;
-    }
-
     private List<String> jvmOptions() throws IOException {
         Path log4j = clusterDir.resolve("log4j2-broker.xml");
-        Files.writeString(log4j, BROKER_LOG4J, StandardCharsets.UTF_8);
+        Files.writeString(log4j, NodeConfig.LOG4J, StandardCharsets.UTF_8);
         List<String> options = new ArrayList<>();
         options.add("-Xmx" + heap);
         options.add("-XX:+UseSerialGC");
@@ -546,27 +381,6 @@ public final class KafkaBroker implements AutoCloseable {
         options.addAll(extraJvmOptions);
         return options;
     }
-
-    private static final String BROKER_LOG4J =
-            """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <Configuration status="WARN">
-              <Appenders>
-                <Console name="out" target="SYSTEM_OUT">
-                  <PatternLayout pattern="[%d{ISO8601}] %p %m (%c)%n"/>
-                </Console>
-              </Appenders>
-              <Loggers>
-                <Logger name="kafka.request.logger" level="WARN"/>
-                <Logger name="state.change.logger" level="WARN"/>
-                <Logger name="org.apache.kafka.common.config.AbstractConfig" level="WARN"/>
-                <Logger name="org.apache.kafka.common.utils.AppInfoParser" level="WARN"/>
-                <Root level="INFO">
-                  <AppenderRef ref="out"/>
-                </Root>
-              </Loggers>
-            </Configuration>
-            """;
 
     private static int[] freeLoopbackPorts(int count) throws IOException {
         // All sockets stay open until every port is chosen, so no port is handed out twice.
@@ -697,7 +511,7 @@ public final class KafkaBroker implements AutoCloseable {
         public Builder brokerProperty(String key, String value) {
             Objects.requireNonNull(key, "key");
             Objects.requireNonNull(value, "value");
-            if (MANAGED_KEYS.contains(key)) {
+            if (NodeConfig.MANAGED_KEYS.contains(key)) {
                 throw new IllegalArgumentException(
                         key + " is managed by KafkaBroker (loopback listeners, node ids, quorum)");
             }
