@@ -1,5 +1,6 @@
 package io.avfuse.connectors.serde;
 
+import io.avfuse.schemas.AlignedWindow;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.DeadLetter;
 import io.avfuse.schemas.Embedding;
@@ -41,12 +42,22 @@ public final class RecordType<T extends SpecificRecord> implements Serializable 
             new RecordType<>(Prediction.class, Prediction::getStreamId, RecordValidator.none());
     public static final RecordType<Embedding> EMBEDDING =
             new RecordType<>(Embedding.class, Embedding::getStreamId, RecordValidator.none());
+    public static final RecordType<AlignedWindow> ALIGNED_WINDOW =
+            new RecordType<>(
+                    AlignedWindow.class, AlignedWindow::getStreamId, RecordValidator.none());
     public static final RecordType<DeadLetter> DEAD_LETTER =
             new RecordType<>(DeadLetter.class, DeadLetter::getSourceTopic, RecordValidator.none());
 
     /** Every avfuse record type, inputs first. */
     public static final List<RecordType<?>> ALL =
-            List.of(VIDEO_FRAME, AUDIO_CHUNK, TEXT_EVENT, PREDICTION, EMBEDDING, DEAD_LETTER);
+            List.of(
+                    VIDEO_FRAME,
+                    AUDIO_CHUNK,
+                    TEXT_EVENT,
+                    PREDICTION,
+                    EMBEDDING,
+                    ALIGNED_WINDOW,
+                    DEAD_LETTER);
 
     private final Class<T> recordClass;
     private final KeyExtractor<T> key;

@@ -1,5 +1,6 @@
 package io.avfuse.connectors.serde;
 
+import io.avfuse.schemas.AlignedWindow;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.DeadLetter;
 import io.avfuse.schemas.Embedding;
@@ -43,6 +44,7 @@ public final class SchemaIds implements Serializable {
         ids.put(4, Prediction.getClassSchema().toString());
         ids.put(5, Embedding.getClassSchema().toString());
         ids.put(6, DeadLetter.getClassSchema().toString());
+        ids.put(7, AlignedWindow.getClassSchema().toString());
         return new SchemaIds(ids);
     }
 

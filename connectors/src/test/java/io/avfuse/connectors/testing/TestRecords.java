@@ -117,6 +117,47 @@ public final class TestRecords {
                 .build();
     }
 
+    public static io.avfuse.schemas.AlignedWindow alignedWindow(String stream, long index) {
+        VideoFrame f = videoFrame(stream, index);
+        return io.avfuse.schemas.AlignedWindow.newBuilder()
+                .setStreamId(stream)
+                .setWindowStartUs(T0_US + index * 1_000_000)
+                .setWindowEndUs(T0_US + (index + 1) * 1_000_000)
+                .setPresence(presence(true, true, true, index % 2 == 0))
+                .setFrames(
+                        List.of(
+                                io.avfuse.schemas.WindowFrame.newBuilder()
+                                        .setEventTimeUs(f.getEventTimeUs())
+                                        .setFrameIndex(f.getFrameIndex())
+                                        .setWidth(f.getWidth())
+                                        .setHeight(f.getHeight())
+                                        .setEncoding(f.getEncoding())
+                                        .setData(f.getData())
+                                        .build()))
+                .setFramesSeen(25)
+                .setAudio(
+                        io.avfuse.schemas.WindowAudio.newBuilder()
+                                .setSampleRate(16_000)
+                                .setChannels(1)
+                                .setSamples(audioChunk(stream, index).getSamples())
+                                .setCoverage(0.02f)
+                                .setGaps(1)
+                                .build())
+                .setTexts(
+                        List.of(
+                                io.avfuse.schemas.WindowText.newBuilder()
+                                        .setEventTimeUs(T0_US)
+                                        .setDurationUs(5)
+                                        .setKind(TextKind.CAPTION)
+                                        .setText("hi " + index)
+                                        .build()))
+                .setTextCarriedOver(false)
+                .setMetadata(index % 2 == 0 ? Map.of("speed", 1.0) : null)
+                .setMetadataTimeUs(index % 2 == 0 ? T0_US : 0)
+                .setAlignedAtUs(T0_US + 2_000_000)
+                .build();
+    }
+
     /** A valid record of {@code type}. */
     @SuppressWarnings("unchecked")
     public static <T extends SpecificRecord> T sample(RecordType<T> type, String stream, long i) {
@@ -128,6 +169,7 @@ public final class TestRecords {
                     case "Prediction" -> prediction(stream, i);
                     case "Embedding" -> embedding(stream, i);
                     case "DeadLetter" -> deadLetter(stream, i);
+                    case "AlignedWindow" -> alignedWindow(stream, i);
                     default -> throw new IllegalArgumentException(type.name());
                 };
         return (T) record;

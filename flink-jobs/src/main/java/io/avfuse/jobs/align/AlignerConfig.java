@@ -1,0 +1,126 @@
+package io.avfuse.jobs.align;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * What the aligner needs to know, in microseconds. Built from the job options; {@link #defaults()}
+ * suits 25 fps video and 16 kHz audio.
+ *
+ * <p>{@code AlignerConfig.defaults().withWindow(Duration.ofSeconds(2), Duration.ofSeconds(1))}
+ *
+ * @param windowUs window length W
+ * @param hopUs distance between window starts H (H ≤ W); windows start at multiples of H
+ * @param framesPerWindow K, frames sampled evenly per window
+ * @param toleranceUs how far past a window's end the watermark must be before an alive modality
+ *     counts as complete; records later than that are late
+ * @param timeoutUs a modality silent for this long (in event time, behind the watermark) is dead:
+ *     it no longer holds windows back and windows without it are marked missing it
+ * @param textTtlUs a window with no text carries the most recent text event this young
+ * @param metadataTtlUs metadata features stay valid this long
+ * @param maxPendingWindows per stream; beyond it the oldest window is emitted early
+ * @param maxFramesPerWindow frames buffered per window; beyond it every other one is evicted
+ * @param maxTextsPerWindow text events buffered per window; beyond it the oldest is evicted
+ */
+public record AlignerConfig(
+        long windowUs,
+        long hopUs,
+        int framesPerWindow,
+        Map<Modality, Long> toleranceUs,
+        Map<Modality, Long> timeoutUs,
+        long textTtlUs,
+        long metadataTtlUs,
+        int maxPendingWindows,
+        int maxFramesPerWindow,
+        int maxTextsPerWindow)
+        implements Serializable {
+
+    public AlignerConfig {
+        if (windowUs <= 0 || hopUs <= 0 || hopUs > windowUs) {
+            throw new IllegalArgumentException(
+                    "need 0 < hop <= window, got window " + windowUs + " µs, hop " + hopUs + " µs");
+        }
+        if (framesPerWindow < 1 || maxFramesPerWindow < framesPerWindow) {
+            throw new IllegalArgumentException(
+                    "need 1 <= frames per window <= max frames per window");
+        }
+        if (maxPendingWindows < 1 || maxTextsPerWindow < 1) {
+            throw new IllegalArgumentException("caps must be positive");
+        }
+        toleranceUs = complete(toleranceUs, "tolerance");
+        timeoutUs = complete(timeoutUs, "timeout");
+    }
+
+    public static AlignerConfig defaults() {
+        return new AlignerConfig(
+                1_000_000,
+                1_000_000,
+                8,
+                perModality(100_000, 100_000, 2_000_000, 1_000_000),
+                perModality(2_000_000, 2_000_000, 10_000_000, 30_000_000),
+                5_000_000,
+                30_000_000,
+                32,
+                64,
+                64);
+    }
+
+    public static Map<Modality, Long> perModality(long video, long audio, long text, long meta) {
+        Map<Modality, Long> m = new EnumMap<>(Modality.class);
+        m.put(Modality.VIDEO, video);
+        m.put(Modality.AUDIO, audio);
+        m.put(Modality.TEXT, text);
+        m.put(Modality.METADATA, meta);
+        return m;
+    }
+
+    public AlignerConfig withWindow(Duration window, Duration hop) {
+        return new AlignerConfig(
+                window.toNanos() / 1000,
+                hop.toNanos() / 1000,
+                framesPerWindow,
+                toleranceUs,
+                timeoutUs,
+                textTtlUs,
+                metadataTtlUs,
+                maxPendingWindows,
+                maxFramesPerWindow,
+                maxTextsPerWindow);
+    }
+
+    public long tolerance(Modality m) {
+        return toleranceUs.get(m);
+    }
+
+    public long timeout(Modality m) {
+        return timeoutUs.get(m);
+    }
+
+    /** Starts of every window that contains {@code t}, oldest first. */
+    public long[] windowStartsContaining(long t) {
+        long last = Math.floorDiv(t, hopUs) * hopUs;
+        int n = 0;
+        for (long s = last; s > t - windowUs; s -= hopUs) {
+            n++;
+        }
+        long[] starts = new long[n];
+        for (int i = 0; i < n; i++) {
+            starts[i] = last - (long) (n - 1 - i) * hopUs;
+        }
+        return starts;
+    }
+
+    private static Map<Modality, Long> complete(Map<Modality, Long> values, String what) {
+        Map<Modality, Long> copy = new EnumMap<>(Modality.class);
+        for (Modality m : Modality.values()) {
+            Long v = values.get(m);
+            if (v == null || v < 0) {
+                throw new IllegalArgumentException(what + " for " + m.label() + " must be >= 0");
+            }
+            copy.put(m, v);
+        }
+        return Map.copyOf(copy);
+    }
+}

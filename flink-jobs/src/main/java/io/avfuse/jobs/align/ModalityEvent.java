@@ -1,0 +1,65 @@
+package io.avfuse.jobs.align;
+
+import io.avfuse.schemas.AudioChunk;
+import io.avfuse.schemas.TextEvent;
+import io.avfuse.schemas.VideoFrame;
+
+/**
+ * One input record of any modality, so the three input streams can be unioned and keyed by stream
+ * id. A Flink POJO whose fields are Avro records: exactly one is set.
+ */
+public class ModalityEvent {
+    public VideoFrame video;
+    public AudioChunk audio;
+    public TextEvent text;
+
+    public ModalityEvent() {}
+
+    public static ModalityEvent of(VideoFrame frame) {
+        ModalityEvent e = new ModalityEvent();
+        e.video = frame;
+        return e;
+    }
+
+    public static ModalityEvent of(AudioChunk chunk) {
+        ModalityEvent e = new ModalityEvent();
+        e.audio = chunk;
+        return e;
+    }
+
+    public static ModalityEvent of(TextEvent event) {
+        ModalityEvent e = new ModalityEvent();
+        e.text = event;
+        return e;
+    }
+
+    public Modality modality() {
+        if (video != null) {
+            return Modality.VIDEO;
+        }
+        if (audio != null) {
+            return Modality.AUDIO;
+        }
+        return Modality.of(text);
+    }
+
+    public String streamId() {
+        if (video != null) {
+            return video.getStreamId();
+        }
+        return audio != null ? audio.getStreamId() : text.getStreamId();
+    }
+
+    /** Event time of the record's first instant, microseconds since the epoch. */
+    public long eventTimeUs() {
+        if (video != null) {
+            return video.getEventTimeUs();
+        }
+        return audio != null ? audio.getStartTimeUs() : text.getEventTimeUs();
+    }
+
+    @Override
+    public String toString() {
+        return modality().label() + "@" + eventTimeUs() + "[" + streamId() + "]";
+    }
+}

@@ -1,0 +1,72 @@
+package io.avfuse.jobs.align;
+
+import io.avfuse.schemas.TextEvent;
+import io.avfuse.schemas.VideoFrame;
+import java.util.Arrays;
+
+/**
+ * Keyed state of one window that has not been emitted yet: what each modality delivered so far. A
+ * Flink POJO (arrays of Avro records, primitive arrays), so no Kryo is involved.
+ */
+public class PendingWindow {
+    public long startUs;
+    public VideoFrame[] frames = new VideoFrame[0];
+    public int framesSeen;
+    public int framesEvicted;
+
+    /** Audio as F32 interleaved sample frames; allocated by the first chunk. */
+    public int sampleRate;
+
+    public int channels;
+    public float[] audio;
+
+    /** One bit per sample frame of {@link #audio} that real audio filled. */
+    public long[] covered;
+
+    public TextEvent[] texts = new TextEvent[0];
+    public int textsEvicted;
+    public TextEvent metadata;
+
+    public PendingWindow() {}
+
+    public PendingWindow(long startUs) {
+        this.startUs = startUs;
+    }
+
+    void addFrame(VideoFrame frame, int cap) {
+        framesSeen++;
+        frames = Arrays.copyOf(frames, frames.length + 1);
+        frames[frames.length - 1] = frame;
+        if (frames.length > cap) {
+            // Thin evenly rather than drop the newest: K frames are later sampled across the
+            // whole window, so spread matters more than density.
+            Arrays.sort(frames, java.util.Comparator.comparingLong(VideoFrame::getEventTimeUs));
+            VideoFrame[] kept = new VideoFrame[(frames.length + 1) / 2];
+            for (int i = 0; i < kept.length; i++) {
+                kept[i] = frames[i * 2];
+            }
+            framesEvicted += frames.length - kept.length;
+            frames = kept;
+        }
+    }
+
+    void addText(TextEvent text, int cap) {
+        texts = Arrays.copyOf(texts, texts.length + 1);
+        texts[texts.length - 1] = text;
+        if (texts.length > cap) {
+            Arrays.sort(texts, java.util.Comparator.comparingLong(TextEvent::getEventTimeUs));
+            texts = Arrays.copyOfRange(texts, 1, texts.length);
+            textsEvicted++;
+        }
+    }
+
+    void offerMetadata(TextEvent event) {
+        if (metadata == null || event.getEventTimeUs() >= metadata.getEventTimeUs()) {
+            metadata = event;
+        }
+    }
+
+    boolean hasAudio() {
+        return audio != null;
+    }
+}

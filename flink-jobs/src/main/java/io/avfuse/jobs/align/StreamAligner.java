@@ -1,0 +1,244 @@
+package io.avfuse.jobs.align;
+
+import io.avfuse.schemas.AlignedWindow;
+import io.avfuse.schemas.AudioChunk;
+import io.avfuse.schemas.SampleFormat;
+import io.avfuse.schemas.TextEvent;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Aligns one stream's video, audio, text and metadata into event-time windows (keyed by stream id).
+ * A window is emitted once the watermark has passed its end plus the tolerance of every modality
+ * that is still alive for the stream; a modality silent for longer than its timeout is dead, no
+ * longer holds windows back, and is marked missing in windows that lack it. Records behind the
+ * watermark by more than their tolerance go to {@link #LATE} and never touch an emitted window.
+ * State is capped per stream and cleared when the stream ends.
+ *
+ * <p>{@code events.keyBy(ModalityEvent::streamId).process(new StreamAligner(config))}
+ */
+public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, AlignedWindow> {
+    private static final long serialVersionUID = 1L;
+
+    /** Records that arrived after every window they belong to was complete. */
+    public static final OutputTag<ModalityEvent> LATE =
+            new OutputTag<>("late-records", TypeInformation.of(ModalityEvent.class));
+
+    /** Longest span a caption may claim, in windows: a bad duration must not fan out. */
+    static final int MAX_TEXT_SPAN_WINDOWS = 16;
+
+    private final AlignerConfig config;
+    private final long maxTimeoutUs;
+
+    private transient MapState<Long, PendingWindow> windows;
+    private transient ValueState<StreamProgress> progress;
+    private transient AlignerMetrics metrics;
+
+    public StreamAligner(AlignerConfig config) {
+        this.config = config;
+        long max = 0;
+        for (Modality m : Modality.values()) {
+            max = Math.max(max, config.timeout(m));
+        }
+        this.maxTimeoutUs = max;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        windows =
+                getRuntimeContext()
+                        .getMapState(
+                                new MapStateDescriptor<>(
+                                        "pending-windows",
+                                        Types.LONG,
+                                        TypeInformation.of(PendingWindow.class)));
+        progress =
+                getRuntimeContext()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "stream-progress",
+                                        TypeInformation.of(StreamProgress.class)));
+        metrics = new AlignerMetrics(getRuntimeContext().getMetricGroup());
+    }
+
+    @Override
+    public void processElement(ModalityEvent event, Context ctx, Collector<AlignedWindow> out)
+            throws Exception {
+        Modality m = event.modality();
+        long t = event.eventTimeUs();
+        StreamProgress p = progress.value();
+        if (p == null) {
+            p = new StreamProgress();
+        }
+        long watermarkUs = watermarkUs(ctx.timerService().currentWatermark());
+        metrics.recordIn(m);
+
+        boolean added = false;
+        for (long s : spannedWindowStarts(event)) {
+            long end = s + config.windowUs();
+            if (end <= p.emittedUpToUs || watermarkUs >= end + config.tolerance(m)) {
+                continue; // that window is complete for this modality
+            }
+            PendingWindow w = windows.get(s);
+            if (w == null) {
+                w = new PendingWindow(s);
+                registerTimers(ctx, end);
+            }
+            added |= add(w, event, m);
+            windows.put(s, w);
+        }
+        p.seen(m, t);
+        progress.update(p);
+        if (!added) {
+            metrics.late(m);
+            ctx.output(LATE, event);
+            return;
+        }
+        enforcePendingCap(ctx, p, out);
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<AlignedWindow> out)
+            throws Exception {
+        StreamProgress p = progress.value();
+        if (p == null) {
+            return;
+        }
+        long watermarkUs = watermarkUs(ctx.timerService().currentWatermark());
+        for (long s : sortedPendingStarts()) {
+            if (!ready(s, p, watermarkUs)) {
+                break;
+            }
+            emit(ctx.getCurrentKey(), s, p, out, ctx);
+        }
+        if (windows.isEmpty()
+                && (p.newestSeen() == Long.MIN_VALUE
+                        || watermarkUs >= p.newestSeen() + maxTimeoutUs)) {
+            progress.clear();
+            metrics.streamEnded();
+        } else {
+            progress.update(p);
+        }
+    }
+
+    /** Complete when every modality still alive has had its tolerance past the window end. */
+    private boolean ready(long start, StreamProgress p, long watermarkUs) {
+        long end = start + config.windowUs();
+        for (Modality m : Modality.values()) {
+            long last = p.lastSeen(m);
+            boolean alive = last != Long.MIN_VALUE && last >= watermarkUs - config.timeout(m);
+            if (alive && watermarkUs < end + config.tolerance(m)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void emit(
+            String key, long start, StreamProgress p, Collector<AlignedWindow> out, Context ctx)
+            throws Exception {
+        PendingWindow w = windows.get(start);
+        AlignedWindow aligned =
+                WindowAssembler.assemble(key, w, p, config, System.currentTimeMillis() * 1000);
+        out.collect(aligned);
+        windows.remove(start);
+        long end = start + config.windowUs();
+        p.emittedUpToUs = Math.max(p.emittedUpToUs, end);
+        for (Modality m : Modality.values()) {
+            ctx.timerService().deleteEventTimeTimer(timerMs(end + config.tolerance(m)));
+        }
+        metrics.emitted(aligned, w);
+    }
+
+    private void enforcePendingCap(Context ctx, StreamProgress p, Collector<AlignedWindow> out)
+            throws Exception {
+        List<Long> starts = sortedPendingStarts();
+        for (int i = 0; i < starts.size() - config.maxPendingWindows(); i++) {
+            // The watermark is stuck for this stream; emit rather than grow without bound.
+            emit(ctx.getCurrentKey(), starts.get(i), p, out, ctx);
+            metrics.forced();
+        }
+        progress.update(p);
+    }
+
+    private boolean add(PendingWindow w, ModalityEvent event, Modality m) {
+        switch (m) {
+            case VIDEO -> w.addFrame(event.video, config.maxFramesPerWindow());
+            case AUDIO -> {
+                if (!WindowAssembler.placeAudio(w, event.audio, config.windowUs())) {
+                    metrics.audioFormatMismatch();
+                    return false;
+                }
+            }
+            case TEXT -> w.addText(event.text, config.maxTextsPerWindow());
+            case METADATA -> w.offerMetadata(event.text);
+        }
+        return true;
+    }
+
+    /** Starts of the windows a record overlaps: a point for frames, a span for audio and text. */
+    private long[] spannedWindowStarts(ModalityEvent event) {
+        long from = event.eventTimeUs();
+        long to = from + 1;
+        if (event.audio != null) {
+            AudioChunk c = event.audio;
+            int bytesPerFrame =
+                    c.getChannels() * (c.getSampleFormat() == SampleFormat.S16LE ? 2 : 4);
+            long frames = c.getSamples().remaining() / Math.max(1, bytesPerFrame);
+            to = from + Math.max(1, frames * 1_000_000L / c.getSampleRate());
+        } else if (event.text != null && event.modality() == Modality.TEXT) {
+            TextEvent text = event.text;
+            long limit = (long) MAX_TEXT_SPAN_WINDOWS * config.hopUs();
+            to = from + Math.max(1, Math.min(text.getDurationUs(), limit));
+        }
+        long first = config.windowStartsContaining(from)[0];
+        long last = Math.floorDiv(to - 1, config.hopUs()) * config.hopUs();
+        int n = (int) ((last - first) / config.hopUs()) + 1;
+        long[] starts = new long[n];
+        for (int i = 0; i < n; i++) {
+            starts[i] = first + i * config.hopUs();
+        }
+        return starts;
+    }
+
+    private void registerTimers(Context ctx, long end) {
+        for (Modality m : Modality.values()) {
+            ctx.timerService().registerEventTimeTimer(timerMs(end + config.tolerance(m)));
+        }
+        // Fires once every modality would be dead: lets the stream's state go.
+        ctx.timerService().registerEventTimeTimer(timerMs(end + maxTimeoutUs));
+    }
+
+    private List<Long> sortedPendingStarts() throws Exception {
+        List<Long> starts = new ArrayList<>();
+        for (Long s : windows.keys()) {
+            starts.add(s);
+        }
+        starts.sort(null);
+        return starts;
+    }
+
+    private static long timerMs(long us) {
+        return Math.floorDiv(us + 999, 1000);
+    }
+
+    private static long watermarkUs(long watermarkMs) {
+        if (watermarkMs == Long.MIN_VALUE) {
+            return Long.MIN_VALUE;
+        }
+        if (watermarkMs >= Long.MAX_VALUE / 1000) {
+            return Long.MAX_VALUE;
+        }
+        return watermarkMs * 1000;
+    }
+}

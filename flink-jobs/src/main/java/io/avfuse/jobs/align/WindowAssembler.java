@@ -1,0 +1,215 @@
+package io.avfuse.jobs.align;
+
+import io.avfuse.schemas.AlignedWindow;
+import io.avfuse.schemas.AudioChunk;
+import io.avfuse.schemas.ModalityPresence;
+import io.avfuse.schemas.SampleFormat;
+import io.avfuse.schemas.TextEvent;
+import io.avfuse.schemas.VideoFrame;
+import io.avfuse.schemas.WindowAudio;
+import io.avfuse.schemas.WindowFrame;
+import io.avfuse.schemas.WindowText;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/** The pure parts of alignment: placing audio into a window and building the emitted record. */
+final class WindowAssembler {
+    private static final long US = 1_000_000L;
+
+    private WindowAssembler() {}
+
+    /** Sample frames of audio in a window of {@code windowUs} at {@code rate}. */
+    static int windowFrames(long windowUs, int rate) {
+        return Math.toIntExact(windowUs * rate / US);
+    }
+
+    /**
+     * Copies the part of {@code chunk} that falls inside the window into its audio buffer, as F32.
+     * Returns false (and copies nothing) when the chunk's rate or channel count differs from what
+     * the window already holds.
+     */
+    static boolean placeAudio(PendingWindow w, AudioChunk chunk, long windowUs) {
+        int rate = chunk.getSampleRate();
+        int channels = chunk.getChannels();
+        if (!w.hasAudio()) {
+            w.sampleRate = rate;
+            w.channels = channels;
+            int frames = windowFrames(windowUs, rate);
+            w.audio = new float[frames * channels];
+            w.covered = new long[(frames + 63) / 64];
+        } else if (w.sampleRate != rate || w.channels != channels) {
+            return false;
+        }
+        int windowFrames = w.audio.length / channels;
+        float[] samples = toFloats(chunk);
+        int chunkFrames = samples.length / channels;
+        // Exact integer position of the chunk's first sample in the window's sample grid.
+        long offset = Math.floorDiv((chunk.getStartTimeUs() - w.startUs) * rate, US);
+        int from = (int) Math.max(0, -offset);
+        int to = (int) Math.min(chunkFrames, windowFrames - offset);
+        for (int i = from; i < to; i++) {
+            int target = (int) (offset + i);
+            System.arraycopy(samples, i * channels, w.audio, target * channels, channels);
+            w.covered[target >>> 6] |= 1L << (target & 63);
+        }
+        return true;
+    }
+
+    static float[] toFloats(AudioChunk chunk) {
+        ByteBuffer bytes = chunk.getSamples().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        if (chunk.getSampleFormat() == SampleFormat.S16LE) {
+            float[] out = new float[bytes.remaining() / 2];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = bytes.getShort() / 32768f;
+            }
+            return out;
+        }
+        float[] out = new float[bytes.remaining() / 4];
+        bytes.asFloatBuffer().get(out);
+        return out;
+    }
+
+    /** Up to {@code k} frames closest to k evenly spaced instants across the window. */
+    static List<VideoFrame> sampleFrames(VideoFrame[] frames, long startUs, long windowUs, int k) {
+        VideoFrame[] sorted = frames.clone();
+        Arrays.sort(sorted, Comparator.comparingLong(VideoFrame::getEventTimeUs));
+        if (sorted.length <= k) {
+            return List.of(sorted);
+        }
+        boolean[] used = new boolean[sorted.length];
+        List<VideoFrame> picked = new ArrayList<>(k);
+        for (int i = 0; i < k; i++) {
+            long target = startUs + (2L * i + 1) * windowUs / (2L * k);
+            int best = -1;
+            for (int j = 0; j < sorted.length; j++) {
+                if (!used[j]
+                        && (best < 0
+                                || Math.abs(sorted[j].getEventTimeUs() - target)
+                                        < Math.abs(sorted[best].getEventTimeUs() - target))) {
+                    best = j;
+                }
+            }
+            used[best] = true;
+            picked.add(sorted[best]);
+        }
+        picked.sort(Comparator.comparingLong(VideoFrame::getEventTimeUs));
+        return picked;
+    }
+
+    /** Builds the emitted record and updates the carry-over text and metadata in {@code p}. */
+    static AlignedWindow assemble(
+            String streamId, PendingWindow w, StreamProgress p, AlignerConfig c, long nowUs) {
+        long start = w.startUs;
+        long end = start + c.windowUs();
+
+        List<WindowFrame> frames = new ArrayList<>();
+        for (VideoFrame f : sampleFrames(w.frames, start, c.windowUs(), c.framesPerWindow())) {
+            frames.add(
+                    WindowFrame.newBuilder()
+                            .setEventTimeUs(f.getEventTimeUs())
+                            .setFrameIndex(f.getFrameIndex())
+                            .setWidth(f.getWidth())
+                            .setHeight(f.getHeight())
+                            .setEncoding(f.getEncoding())
+                            .setData(f.getData())
+                            .build());
+        }
+
+        WindowAudio audio = w.hasAudio() ? audio(w) : null;
+
+        TextEvent[] inWindow = w.texts.clone();
+        Arrays.sort(inWindow, Comparator.comparingLong(TextEvent::getEventTimeUs));
+        List<WindowText> texts = new ArrayList<>();
+        boolean carried = false;
+        if (inWindow.length > 0) {
+            for (TextEvent t : inWindow) {
+                texts.add(windowText(t));
+            }
+            TextEvent newest = inWindow[inWindow.length - 1];
+            if (p.lastText == null || newest.getEventTimeUs() >= p.lastText.getEventTimeUs()) {
+                p.lastText = newest;
+            }
+        } else if (p.lastText != null
+                && textEnd(p.lastText) >= start - c.textTtlUs()
+                && p.lastText.getEventTimeUs() < end) {
+            texts.add(windowText(p.lastText));
+            carried = true;
+        }
+
+        if (w.metadata != null
+                && (p.lastMetadata == null
+                        || w.metadata.getEventTimeUs() >= p.lastMetadata.getEventTimeUs())) {
+            p.lastMetadata = w.metadata;
+        }
+        TextEvent meta =
+                p.lastMetadata != null
+                                && p.lastMetadata.getEventTimeUs() < end
+                                && p.lastMetadata.getEventTimeUs() >= end - c.metadataTtlUs()
+                        ? p.lastMetadata
+                        : null;
+
+        ModalityPresence presence =
+                ModalityPresence.newBuilder()
+                        .setVideo(!frames.isEmpty())
+                        .setAudio(audio != null && audio.getCoverage() > 0)
+                        .setText(!texts.isEmpty())
+                        .setMetadata(meta != null)
+                        .build();
+        return AlignedWindow.newBuilder()
+                .setStreamId(streamId)
+                .setWindowStartUs(start)
+                .setWindowEndUs(end)
+                .setPresence(presence)
+                .setFrames(frames)
+                .setFramesSeen(w.framesSeen)
+                .setAudio(audio)
+                .setTexts(texts)
+                .setTextCarriedOver(carried)
+                .setMetadata(meta == null ? null : meta.getFeatures())
+                .setMetadataTimeUs(meta == null ? 0 : meta.getEventTimeUs())
+                .setAlignedAtUs(nowUs)
+                .build();
+    }
+
+    private static WindowAudio audio(PendingWindow w) {
+        int frames = w.audio.length / w.channels;
+        int covered = 0;
+        int gaps = 0;
+        boolean inGap = false;
+        for (int i = 0; i < frames; i++) {
+            boolean c = (w.covered[i >>> 6] & (1L << (i & 63))) != 0;
+            if (c) {
+                covered++;
+            } else if (!inGap) {
+                gaps++;
+            }
+            inGap = !c;
+        }
+        ByteBuffer bytes = ByteBuffer.allocate(w.audio.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(w.audio);
+        return WindowAudio.newBuilder()
+                .setSampleRate(w.sampleRate)
+                .setChannels(w.channels)
+                .setSamples(bytes)
+                .setCoverage(frames == 0 ? 0f : (float) covered / frames)
+                .setGaps(gaps)
+                .build();
+    }
+
+    static long textEnd(TextEvent t) {
+        return t.getEventTimeUs() + Math.max(0, t.getDurationUs());
+    }
+
+    private static WindowText windowText(TextEvent t) {
+        return WindowText.newBuilder()
+                .setEventTimeUs(t.getEventTimeUs())
+                .setDurationUs(t.getDurationUs())
+                .setKind(t.getKind())
+                .setText(t.getText())
+                .build();
+    }
+}

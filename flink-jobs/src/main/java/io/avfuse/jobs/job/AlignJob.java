@@ -1,0 +1,128 @@
+package io.avfuse.jobs.job;
+
+import io.avfuse.connectors.kafka.AvroKafkaSink;
+import io.avfuse.connectors.kafka.AvroKafkaSource;
+import io.avfuse.connectors.kafka.KafkaConnection;
+import io.avfuse.connectors.serde.RecordType;
+import io.avfuse.schemas.AudioChunk;
+import io.avfuse.schemas.DeadLetter;
+import io.avfuse.schemas.TextEvent;
+import io.avfuse.schemas.VideoFrame;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The alignment job on its own: Kafka inputs to aligned windows on {@code av.aligned} (for
+ * recording training data) and dead letters on {@code av.deadletter}.
+ *
+ * <p>{@code avfuse align --config avfuse.yaml --set kafka.bootstrap-servers=127.0.0.1:9092}
+ */
+@Command(
+        name = "align",
+        mixinStandardHelpOptions = true,
+        description = "Align video, audio and text topics into event-time windows.",
+        footer = {"%nOptions for --config / --set:%n", "%s"})
+public final class AlignJob implements Callable<Integer> {
+    @Option(names = "--config", description = "YAML file of job options.")
+    Path config;
+
+    @Option(names = "--set", description = "key=value override of a job option (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new AlignJob());
+        cli.getCommandSpec()
+                .usageMessage()
+                .footer(
+                        String.format(
+                                "%nOptions for --config / --set:%n%s",
+                                JobConfig.describeOptions()));
+        System.exit(cli.execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig cfg = JobConfig.load(config, overrides);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        configure(env, cfg);
+        KafkaInputs in = kafkaSources(cfg);
+        AlignmentPipeline.Aligned aligned =
+                AlignmentPipeline.define(env, cfg, in.video(), in.audio(), in.text());
+        KafkaConnection kafka = cfg.kafka();
+        sinks(aligned, cfg, kafka);
+        env.execute("avfuse-align");
+        return 0;
+    }
+
+    /** The three input sources, as configured. */
+    public record KafkaInputs(
+            KafkaSource<Either<DeadLetter, VideoFrame>> video,
+            KafkaSource<Either<DeadLetter, AudioChunk>> audio,
+            KafkaSource<Either<DeadLetter, TextEvent>> text) {}
+
+    static KafkaInputs kafkaSources(JobConfig cfg) {
+        return new KafkaInputs(
+                source(RecordType.VIDEO_FRAME, JobOptions.TOPIC_VIDEO, cfg),
+                source(RecordType.AUDIO_CHUNK, JobOptions.TOPIC_AUDIO, cfg),
+                source(RecordType.TEXT_EVENT, JobOptions.TOPIC_TEXT, cfg));
+    }
+
+    private static <T extends SpecificRecordBase> KafkaSource<Either<DeadLetter, T>> source(
+            RecordType<T> type, ConfigOption<String> topic, JobConfig cfg) {
+        return AvroKafkaSource.builder(type)
+                .connection(cfg.kafka())
+                .groupId(cfg.get(JobOptions.KAFKA_GROUP))
+                .topic(cfg.get(topic))
+                .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
+                .maxValueBytes(cfg.get(JobOptions.MAX_RECORD_BYTES))
+                .build();
+    }
+
+    /** Settings every avfuse job shares: parallelism, exactly-once checkpoints, no Kryo. */
+    static void configure(StreamExecutionEnvironment env, JobConfig cfg) {
+        env.setParallelism(cfg.get(JobOptions.PARALLELISM));
+        env.enableCheckpointing(cfg.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
+        Configuration noKryo = new Configuration();
+        noKryo.set(PipelineOptions.GENERIC_TYPES, false);
+        env.configure(noKryo);
+    }
+
+    static void sinks(AlignmentPipeline.Aligned aligned, JobConfig cfg, KafkaConnection kafka) {
+        aligned.deadLetters()
+                .sinkTo(
+                        AvroKafkaSink.builder(RecordType.DEAD_LETTER)
+                                .connection(kafka)
+                                .topic(cfg.get(JobOptions.TOPIC_DEADLETTER))
+                                .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
+                                .transactionalIdPrefix(
+                                        cfg.get(JobOptions.KAFKA_GROUP) + "-deadletter")
+                                .build())
+                .name("deadletter-sink")
+                .uid("deadletter-sink-v1");
+        if (cfg.get(JobOptions.WRITE_ALIGNED)) {
+            aligned.windows()
+                    .sinkTo(
+                            AvroKafkaSink.builder(RecordType.ALIGNED_WINDOW)
+                                    .connection(kafka)
+                                    .topic(cfg.get(JobOptions.TOPIC_ALIGNED))
+                                    .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
+                                    .transactionalIdPrefix(
+                                            cfg.get(JobOptions.KAFKA_GROUP) + "-aligned")
+                                    .build())
+                    .name("aligned-sink")
+                    .uid("aligned-sink-v1");
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.avfuse.jobs.job;
+
+import io.avfuse.connectors.kafka.DeadLetterSplitter;
+import io.avfuse.jobs.align.EventTimeGuard;
+import io.avfuse.jobs.align.Modality;
+import io.avfuse.jobs.align.ModalityEvent;
+import io.avfuse.jobs.align.RejectedRecords;
+import io.avfuse.jobs.align.StreamAligner;
+import io.avfuse.schemas.AlignedWindow;
+import io.avfuse.schemas.AudioChunk;
+import io.avfuse.schemas.DeadLetter;
+import io.avfuse.schemas.TextEvent;
+import io.avfuse.schemas.VideoFrame;
+import java.io.Serializable;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The first half of every avfuse job: three decoded sources with per-modality watermarks, their
+ * dead letters, and the per-stream aligner. Sources come in as parameters so that tests can pass
+ * bounded ones; {@code main} builds the Kafka ones.
+ *
+ * <p>{@code Aligned a = AlignmentPipeline.define(env, config, videoSource, audioSource,
+ * textSource);}
+ */
+public final class AlignmentPipeline {
+    private AlignmentPipeline() {}
+
+    /** Aligned windows, and every dead letter of the stages so far (decode, validate, align). */
+    public record Aligned(DataStream<AlignedWindow> windows, DataStream<DeadLetter> deadLetters) {}
+
+    /** Extracts a record's event time in microseconds. */
+    @FunctionalInterface
+    interface EventTime<T> extends Serializable {
+        long of(T record);
+    }
+
+    public static Aligned define(
+            StreamExecutionEnvironment env,
+            JobConfig config,
+            Source<Either<DeadLetter, VideoFrame>, ?, ?> video,
+            Source<Either<DeadLetter, AudioChunk>, ?, ?> audio,
+            Source<Either<DeadLetter, TextEvent>, ?, ?> text) {
+        long maxFutureUs = config.get(JobOptions.MAX_FUTURE).toNanos() / 1000;
+        DeadLetterSplitter.Split<VideoFrame> v =
+                decoded(
+                        env,
+                        config,
+                        video,
+                        VideoFrame.class,
+                        Modality.VIDEO,
+                        VideoFrame::getEventTimeUs,
+                        maxFutureUs);
+        DeadLetterSplitter.Split<AudioChunk> a =
+                decoded(
+                        env,
+                        config,
+                        audio,
+                        AudioChunk.class,
+                        Modality.AUDIO,
+                        AudioChunk::getStartTimeUs,
+                        maxFutureUs);
+        DeadLetterSplitter.Split<TextEvent> t =
+                decoded(
+                        env,
+                        config,
+                        text,
+                        TextEvent.class,
+                        Modality.TEXT,
+                        TextEvent::getEventTimeUs,
+                        maxFutureUs);
+
+        TypeInformation<ModalityEvent> eventType = TypeInformation.of(ModalityEvent.class);
+        DataStream<ModalityEvent> events =
+                v.records()
+                        .map(ModalityEvent::of)
+                        .returns(eventType)
+                        .name("video-events")
+                        .uid("video-events-v1")
+                        .union(
+                                a.records()
+                                        .map(ModalityEvent::of)
+                                        .returns(eventType)
+                                        .name("audio-events")
+                                        .uid("audio-events-v1"),
+                                t.records()
+                                        .map(ModalityEvent::of)
+                                        .returns(eventType)
+                                        .name("text-events")
+                                        .uid("text-events-v1"));
+
+        OutputTag<DeadLetter> rejectedTag =
+                new OutputTag<>("rejected", new AvroTypeInfo<>(DeadLetter.class));
+        RejectedRecords rejections =
+                new RejectedRecords(
+                        config.get(JobOptions.TOPIC_VIDEO),
+                        config.get(JobOptions.TOPIC_AUDIO),
+                        config.get(JobOptions.TOPIC_TEXT),
+                        config.get(JobOptions.WIRE_FORMAT));
+        SingleOutputStreamOperator<ModalityEvent> guarded =
+                events.process(new EventTimeGuard(maxFutureUs, rejectedTag, rejections), eventType)
+                        .name("event-time-guard")
+                        .uid("event-time-guard-v1");
+
+        SingleOutputStreamOperator<AlignedWindow> windows =
+                guarded.keyBy(ModalityEvent::streamId)
+                        .process(
+                                new StreamAligner(config.alignerConfig()),
+                                new AvroTypeInfo<>(AlignedWindow.class))
+                        .name("align")
+                        .uid("align-v1");
+
+        DataStream<DeadLetter> late =
+                windows.getSideOutput(StreamAligner.LATE)
+                        .map(e -> rejections.deadLetter(e, "align", lateReason(e)))
+                        .returns(new AvroTypeInfo<>(DeadLetter.class))
+                        .name("late-to-deadletter")
+                        .uid("late-to-deadletter-v1");
+        DataStream<DeadLetter> deadLetters =
+                v.deadLetters()
+                        .union(
+                                a.deadLetters(),
+                                t.deadLetters(),
+                                guarded.getSideOutput(rejectedTag),
+                                late);
+        return new Aligned(windows, deadLetters);
+    }
+
+    private static String lateReason(ModalityEvent e) {
+        return e.modality().label()
+                + " record at "
+                + e.eventTimeUs()
+                + " µs arrived after every window it belongs to was complete";
+    }
+
+    private static <T extends SpecificRecordBase> DeadLetterSplitter.Split<T> decoded(
+            StreamExecutionEnvironment env,
+            JobConfig config,
+            Source<Either<DeadLetter, T>, ?, ?> source,
+            Class<T> recordClass,
+            Modality modality,
+            EventTime<T> eventTime,
+            long maxFutureUs) {
+        String name = modality.label();
+        SerializableTimestampAssigner<Either<DeadLetter, T>> assigner =
+                (record, kafkaTs) -> {
+                    // Dead letters and future-stamped records must not move the watermark.
+                    if (record.isLeft()) {
+                        return Long.MIN_VALUE;
+                    }
+                    long us = eventTime.of(record.right());
+                    return EventTimeGuard.acceptable(us, maxFutureUs)
+                            ? Math.floorDiv(us, 1000)
+                            : Long.MIN_VALUE;
+                };
+        WatermarkStrategy<Either<DeadLetter, T>> watermarks =
+                WatermarkStrategy.<Either<DeadLetter, T>>forBoundedOutOfOrderness(
+                                config.outOfOrderness(modality))
+                        .withTimestampAssigner(assigner)
+                        .withIdleness(config.get(JobOptions.IDLENESS));
+        DataStream<Either<DeadLetter, T>> stream =
+                env.fromSource(source, watermarks, name + "-source").uid(name + "-source-v1");
+        return DeadLetterSplitter.split(stream, recordClass, name);
+    }
+}

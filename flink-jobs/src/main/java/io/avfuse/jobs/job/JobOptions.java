@@ -1,0 +1,162 @@
+package io.avfuse.jobs.job;
+
+import static org.apache.flink.configuration.ConfigOptions.key;
+
+import io.avfuse.connectors.serde.WireFormat;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.configuration.ConfigOption;
+
+/**
+ * Every option an avfuse job reads, with its default and meaning. {@link JobConfig#load} accepts
+ * exactly these keys (plus {@code kafka.property.*} pass-through) and fails on any other.
+ */
+public final class JobOptions {
+    private JobOptions() {}
+
+    // --- Kafka -------------------------------------------------------------------------------
+    public static final ConfigOption<String> KAFKA_BOOTSTRAP =
+            key("kafka.bootstrap-servers")
+                    .stringType()
+                    .defaultValue("127.0.0.1:9092")
+                    .withDescription("Kafka bootstrap servers.");
+    public static final ConfigOption<String> KAFKA_GROUP =
+            key("kafka.group-id")
+                    .stringType()
+                    .defaultValue("avfuse")
+                    .withDescription("Consumer group of the job's sources.");
+    public static final String KAFKA_PROPERTY_PREFIX = "kafka.property.";
+    public static final ConfigOption<WireFormat> WIRE_FORMAT =
+            key("kafka.wire-format")
+                    .enumType(WireFormat.class)
+                    .defaultValue(WireFormat.SINGLE_OBJECT)
+                    .withDescription("SINGLE_OBJECT (Avro single-object) or CONFLUENT framing.");
+    public static final ConfigOption<Integer> MAX_RECORD_BYTES =
+            key("kafka.max-record-bytes")
+                    .intType()
+                    .defaultValue(1 << 20)
+                    .withDescription("Larger input values become dead letters undecoded.");
+
+    // --- Topics ------------------------------------------------------------------------------
+    public static final ConfigOption<String> TOPIC_VIDEO =
+            key("topics.video").stringType().defaultValue("av.video.frames");
+    public static final ConfigOption<String> TOPIC_AUDIO =
+            key("topics.audio").stringType().defaultValue("av.audio.chunks");
+    public static final ConfigOption<String> TOPIC_TEXT =
+            key("topics.text").stringType().defaultValue("av.text.events");
+    public static final ConfigOption<String> TOPIC_ALIGNED =
+            key("topics.aligned").stringType().defaultValue("av.aligned");
+    public static final ConfigOption<String> TOPIC_DEADLETTER =
+            key("topics.deadletter").stringType().defaultValue("av.deadletter");
+    public static final ConfigOption<Boolean> WRITE_ALIGNED =
+            key("topics.write-aligned")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription("Also write every aligned window to topics.aligned.");
+
+    // --- Sources and watermarks --------------------------------------------------------------
+    public static final ConfigOption<Duration> OUT_OF_ORDER_VIDEO =
+            key("watermarks.out-of-orderness.video")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(200));
+    public static final ConfigOption<Duration> OUT_OF_ORDER_AUDIO =
+            key("watermarks.out-of-orderness.audio")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(200));
+    public static final ConfigOption<Duration> OUT_OF_ORDER_TEXT =
+            key("watermarks.out-of-orderness.text")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1));
+    public static final ConfigOption<Duration> IDLENESS =
+            key("watermarks.idleness")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(5))
+                    .withDescription(
+                            "A source partition silent this long (processing time) stops holding"
+                                    + " the watermark back.");
+    public static final ConfigOption<Duration> MAX_FUTURE =
+            key("watermarks.max-future")
+                    .durationType()
+                    .defaultValue(Duration.ofHours(1))
+                    .withDescription(
+                            "Records stamped further than this ahead of the wall clock are dead"
+                                    + " letters: one bad clock must not push the watermark past"
+                                    + " everyone else.");
+
+    // --- Alignment ---------------------------------------------------------------------------
+    public static final ConfigOption<Duration> WINDOW =
+            key("align.window").durationType().defaultValue(Duration.ofSeconds(1));
+    public static final ConfigOption<Duration> HOP =
+            key("align.hop").durationType().defaultValue(Duration.ofSeconds(1));
+    public static final ConfigOption<Integer> FRAMES_PER_WINDOW =
+            key("align.frames-per-window").intType().defaultValue(8);
+    public static final ConfigOption<Duration> TOLERANCE_VIDEO =
+            key("align.tolerance.video").durationType().defaultValue(Duration.ofMillis(100));
+    public static final ConfigOption<Duration> TOLERANCE_AUDIO =
+            key("align.tolerance.audio").durationType().defaultValue(Duration.ofMillis(100));
+    public static final ConfigOption<Duration> TOLERANCE_TEXT =
+            key("align.tolerance.text").durationType().defaultValue(Duration.ofSeconds(2));
+    public static final ConfigOption<Duration> TOLERANCE_METADATA =
+            key("align.tolerance.metadata").durationType().defaultValue(Duration.ofSeconds(1));
+    public static final ConfigOption<Duration> TIMEOUT_VIDEO =
+            key("align.timeout.video").durationType().defaultValue(Duration.ofSeconds(2));
+    public static final ConfigOption<Duration> TIMEOUT_AUDIO =
+            key("align.timeout.audio").durationType().defaultValue(Duration.ofSeconds(2));
+    public static final ConfigOption<Duration> TIMEOUT_TEXT =
+            key("align.timeout.text").durationType().defaultValue(Duration.ofSeconds(10));
+    public static final ConfigOption<Duration> TIMEOUT_METADATA =
+            key("align.timeout.metadata").durationType().defaultValue(Duration.ofSeconds(30));
+    public static final ConfigOption<Duration> TEXT_TTL =
+            key("align.text-ttl").durationType().defaultValue(Duration.ofSeconds(5));
+    public static final ConfigOption<Duration> METADATA_TTL =
+            key("align.metadata-ttl").durationType().defaultValue(Duration.ofSeconds(30));
+    public static final ConfigOption<Integer> MAX_PENDING_WINDOWS =
+            key("align.max-pending-windows").intType().defaultValue(32);
+    public static final ConfigOption<Integer> MAX_FRAMES_PER_WINDOW =
+            key("align.max-frames-per-window").intType().defaultValue(64);
+    public static final ConfigOption<Integer> MAX_TEXTS_PER_WINDOW =
+            key("align.max-texts-per-window").intType().defaultValue(64);
+
+    // --- Job ---------------------------------------------------------------------------------
+    public static final ConfigOption<Integer> PARALLELISM =
+            key("job.parallelism").intType().defaultValue(1);
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
+            key("job.checkpoint-interval").durationType().defaultValue(Duration.ofSeconds(10));
+
+    /** Every declared option, for validation and {@code --help}. */
+    public static final List<ConfigOption<?>> ALL =
+            List.of(
+                    KAFKA_BOOTSTRAP,
+                    KAFKA_GROUP,
+                    WIRE_FORMAT,
+                    MAX_RECORD_BYTES,
+                    TOPIC_VIDEO,
+                    TOPIC_AUDIO,
+                    TOPIC_TEXT,
+                    TOPIC_ALIGNED,
+                    TOPIC_DEADLETTER,
+                    WRITE_ALIGNED,
+                    OUT_OF_ORDER_VIDEO,
+                    OUT_OF_ORDER_AUDIO,
+                    OUT_OF_ORDER_TEXT,
+                    IDLENESS,
+                    MAX_FUTURE,
+                    WINDOW,
+                    HOP,
+                    FRAMES_PER_WINDOW,
+                    TOLERANCE_VIDEO,
+                    TOLERANCE_AUDIO,
+                    TOLERANCE_TEXT,
+                    TOLERANCE_METADATA,
+                    TIMEOUT_VIDEO,
+                    TIMEOUT_AUDIO,
+                    TIMEOUT_TEXT,
+                    TIMEOUT_METADATA,
+                    TEXT_TTL,
+                    METADATA_TTL,
+                    MAX_PENDING_WINDOWS,
+                    MAX_FRAMES_PER_WINDOW,
+                    MAX_TEXTS_PER_WINDOW,
+                    PARALLELISM,
+                    CHECKPOINT_INTERVAL);
+}

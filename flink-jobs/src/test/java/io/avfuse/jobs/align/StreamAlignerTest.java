@@ -1,0 +1,405 @@
+package io.avfuse.jobs.align;
+
+import static io.avfuse.jobs.align.AlignFixtures.T0;
+import static io.avfuse.jobs.align.AlignFixtures.av;
+import static io.avfuse.jobs.align.AlignFixtures.caption;
+import static io.avfuse.jobs.align.AlignFixtures.chunk;
+import static io.avfuse.jobs.align.AlignFixtures.frame;
+import static io.avfuse.jobs.align.AlignFixtures.metadata;
+import static io.avfuse.jobs.align.AlignFixtures.wm;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.avfuse.schemas.AlignedWindow;
+import io.avfuse.schemas.WindowFrame;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class StreamAlignerTest {
+    private KeyedOneInputStreamOperatorTestHarness<String, ModalityEvent, AlignedWindow> harness;
+
+    private void open(AlignerConfig config) throws Exception {
+        harness =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new StreamAligner(config)),
+                        ModalityEvent::streamId,
+                        Types.STRING);
+        harness.open();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (harness != null) {
+            harness.close();
+        }
+    }
+
+    private void send(List<ModalityEvent> events) throws Exception {
+        for (ModalityEvent e : events) {
+            harness.processElement(new StreamRecord<>(e, e.eventTimeUs() / 1000));
+        }
+    }
+
+    private void send(ModalityEvent e) throws Exception {
+        send(List.of(e));
+    }
+
+    private List<AlignedWindow> out() {
+        return harness.extractOutputValues();
+    }
+
+    private List<ModalityEvent> late() {
+        return harness.getSideOutput(StreamAligner.LATE) == null
+                ? List.of()
+                : harness.getSideOutput(StreamAligner.LATE).stream()
+                        .map(StreamRecord::getValue)
+                        .toList();
+    }
+
+    private static float[] audio(AlignedWindow w) {
+        FloatBuffer f =
+                w.getAudio()
+                        .getSamples()
+                        .duplicate()
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer();
+        float[] out = new float[f.remaining()];
+        f.get(out);
+        return out;
+    }
+
+    @Test
+    void inOrderStreamsBecomeCompleteWindows() throws Exception {
+        open(AlignerConfig.defaults());
+        send(av("a", 0, 3_000_000));
+        harness.processWatermark(wm(3_100_000));
+
+        List<AlignedWindow> windows = out();
+        assertThat(windows).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            AlignedWindow w = windows.get(i);
+            assertThat(w.getWindowStartUs()).isEqualTo(T0 + i * 1_000_000L);
+            assertThat(w.getWindowEndUs()).isEqualTo(T0 + (i + 1) * 1_000_000L);
+            assertThat(w.getPresence().getVideo()).isTrue();
+            assertThat(w.getPresence().getAudio()).isTrue();
+            assertThat(w.getPresence().getText()).isFalse();
+            assertThat(w.getFramesSeen()).isEqualTo(25);
+            // 8 of 25 frames, one per eighth of the window: 62.5 ms, 187.5 ms, ... -> nearest
+            // frames
+            assertThat(w.getFrames())
+                    .extracting(WindowFrame::getFrameIndex)
+                    .containsExactly(
+                            25L * i + 2,
+                            25L * i + 5,
+                            25L * i + 8,
+                            25L * i + 11,
+                            25L * i + 14,
+                            25L * i + 17,
+                            25L * i + 20,
+                            25L * i + 23);
+            assertThat(w.getAudio().getCoverage()).isEqualTo(1f);
+            assertThat(w.getAudio().getGaps()).isZero();
+            float[] samples = audio(w);
+            assertThat(samples).hasSize(16_000);
+            for (int n = 0; n < samples.length; n += 997) {
+                assertThat(samples[n]).isEqualTo(AlignFixtures.sampleValue(16_000L * i + n));
+            }
+        }
+        assertThat(late()).isEmpty();
+    }
+
+    @Test
+    void outOfOrderWithinTheBoundGivesTheSameWindows() throws Exception {
+        open(AlignerConfig.defaults());
+        send(av("a", 0, 3_000_000));
+        harness.processWatermark(wm(3_100_000));
+        List<AlignedWindow> inOrder = withoutWallClock(out());
+        close();
+
+        open(AlignerConfig.defaults());
+        List<ModalityEvent> events = new ArrayList<>(av("a", 0, 3_000_000));
+        Random rnd = new Random(3);
+        // Shuffle inside blocks of 150 ms: disorder the watermark strategy's bound would absorb.
+        for (int from = 0; from < events.size(); ) {
+            int to = from;
+            long blockStart = events.get(from).eventTimeUs();
+            while (to < events.size() && events.get(to).eventTimeUs() < blockStart + 150_000) {
+                to++;
+            }
+            Collections.shuffle(events.subList(from, to), rnd);
+            from = to;
+        }
+        send(events);
+        harness.processWatermark(wm(3_100_000));
+        assertThat(withoutWallClock(out())).isEqualTo(inOrder);
+    }
+
+    @Test
+    void lateRecordsBeyondTheToleranceGoToTheSideOutputAndLeaveEmittedWindowsAlone()
+            throws Exception {
+        open(AlignerConfig.defaults());
+        send(av("a", 0, 2_000_000));
+        harness.processWatermark(wm(1_100_000));
+        assertThat(out()).hasSize(1);
+        AlignedWindow first = out().get(0);
+
+        send(ModalityEvent.of(frame("a", 12))); // 0.48 s: its window is already out
+        send(ModalityEvent.of(chunk("a", 49))); // 0.98 s
+        harness.processWatermark(wm(2_100_000));
+
+        assertThat(late())
+                .extracting(ModalityEvent::eventTimeUs)
+                .containsExactly(T0 + 480_000, T0 + 980_000);
+        assertThat(out()).hasSize(2);
+        assertThat(out().get(0)).isEqualTo(first);
+        assertThat(out().get(1).getWindowStartUs()).isEqualTo(T0 + 1_000_000);
+    }
+
+    @Test
+    void audioMissingForPartOfAWindowIsZeroFilledAndFlagged() throws Exception {
+        open(AlignerConfig.defaults());
+        List<ModalityEvent> events = new ArrayList<>(av("a", 0, 1_000_000));
+        // Drop chunks 10..29: 200 ms to 600 ms of audio.
+        events.removeIf(
+                e ->
+                        e.audio != null
+                                && e.audio.getChunkIndex() >= 10
+                                && e.audio.getChunkIndex() < 30);
+        send(events);
+        harness.processWatermark(wm(1_100_000));
+
+        AlignedWindow w = out().get(0);
+        assertThat(w.getPresence().getAudio()).isTrue();
+        assertThat(w.getAudio().getCoverage()).isEqualTo(0.6f);
+        assertThat(w.getAudio().getGaps()).isEqualTo(1);
+        float[] samples = audio(w);
+        assertThat(samples[3199]).isEqualTo(AlignFixtures.sampleValue(3199));
+        for (int n = 3200; n < 9600; n++) {
+            assertThat(samples[n]).isZero();
+        }
+        assertThat(samples[9600]).isEqualTo(AlignFixtures.sampleValue(9600));
+    }
+
+    @Test
+    void aModalityThatDiesIsMarkedMissingAndPresentAgainWhenItComesBack() throws Exception {
+        open(AlignerConfig.defaults());
+        List<ModalityEvent> events = new ArrayList<>(av("a", 0, 8_000_000));
+        // Audio stops at 2 s and resumes at 6 s.
+        events.removeIf(
+                e ->
+                        e.audio != null
+                                && e.eventTimeUs() >= T0 + 2_000_000
+                                && e.eventTimeUs() < T0 + 6_000_000);
+        for (ModalityEvent e : events) {
+            send(e);
+            harness.processWatermark((e.eventTimeUs() - 200_000) / 1000); // 200 ms bound
+        }
+        harness.processWatermark(wm(8_100_000));
+
+        assertThat(out())
+                .extracting(w -> w.getPresence().getAudio())
+                .containsExactly(true, true, false, false, false, false, true, true);
+        assertThat(out()).extracting(w -> w.getPresence().getVideo()).containsOnly(true);
+        assertThat(out())
+                .extracting(AlignedWindow::getWindowStartUs)
+                .containsExactly(
+                        T0,
+                        T0 + 1_000_000,
+                        T0 + 2_000_000,
+                        T0 + 3_000_000,
+                        T0 + 4_000_000,
+                        T0 + 5_000_000,
+                        T0 + 6_000_000,
+                        T0 + 7_000_000);
+        assertThat(late()).isEmpty();
+    }
+
+    @Test
+    void aDeadModalityNoLongerHoldsWindowsBack() throws Exception {
+        open(AlignerConfig.defaults()); // text: tolerance 2 s, timeout 10 s
+        send(ModalityEvent.of(caption("a", 500_000, 0, "hello")));
+        send(av("a", 0, 14_000_000));
+
+        harness.processWatermark(wm(1_100_000));
+        assertThat(out()).as("text is alive: window 0 waits for its 2 s tolerance").isEmpty();
+        harness.processWatermark(wm(3_000_000));
+        assertThat(out()).hasSize(1);
+        assertThat(out().get(0).getPresence().getText()).isTrue();
+
+        // Text last seen at 0.5 s: dead once the watermark passes 10.5 s.
+        harness.processWatermark(wm(11_200_000));
+        assertThat(out())
+                .extracting(AlignedWindow::getWindowEndUs)
+                .last()
+                .isEqualTo(T0 + 11_000_000);
+        harness.processWatermark(wm(12_100_000));
+        assertThat(out())
+                .extracting(AlignedWindow::getWindowEndUs)
+                .last()
+                .as("emitted at end + video tolerance, not end + text tolerance")
+                .isEqualTo(T0 + 12_000_000);
+    }
+
+    @Test
+    void skewInsideTheToleranceIsAbsorbedAndOutsideItIsLate() throws Exception {
+        open(AlignerConfig.defaults()); // audio tolerance 100 ms
+        List<ModalityEvent> events = av("a", 0, 2_000_000);
+        List<ModalityEvent> lagging =
+                events.stream()
+                        .filter(
+                                e ->
+                                        e.audio != null
+                                                && e.eventTimeUs() >= T0 + 940_000
+                                                && e.eventTimeUs() < T0 + 1_000_000)
+                        .toList();
+        send(events.stream().filter(e -> !lagging.contains(e)).toList());
+        harness.processWatermark(wm(1_050_000)); // the last 60 ms of audio lag: inside 100 ms
+        send(lagging);
+        harness.processWatermark(wm(1_200_000));
+        assertThat(out().get(0).getAudio().getCoverage()).isEqualTo(1f);
+        close();
+
+        open(AlignerConfig.defaults());
+        send(events.stream().filter(e -> !lagging.contains(e)).toList());
+        harness.processWatermark(wm(1_150_000)); // 150 ms behind: outside
+        send(lagging);
+        harness.processWatermark(wm(1_200_000));
+        assertThat(out().get(0).getAudio().getCoverage()).isEqualTo(0.94f);
+        assertThat(late()).hasSize(lagging.size());
+    }
+
+    @Test
+    void watermarkProgressWithoutAnyRecordOfAModalityDoesNotStallTheOthers() throws Exception {
+        // What an idle source partition looks like to the aligner: the watermark moves, one
+        // modality never shows up for this stream.
+        open(AlignerConfig.defaults());
+        send(av("a", 0, 2_000_000).stream().filter(e -> e.video != null).toList());
+        harness.processWatermark(wm(2_100_000));
+        assertThat(out()).hasSize(2);
+        assertThat(out()).extracting(w -> w.getPresence().getAudio()).containsOnly(false);
+        assertThat(out()).extracting(AlignedWindow::getAudio).containsOnlyNulls();
+    }
+
+    @Test
+    void manyInterleavedStreamsEachGetExactlyTheirOwnWindows() throws Exception {
+        open(AlignerConfig.defaults());
+        List<ModalityEvent> all = new ArrayList<>();
+        for (int s = 0; s < 20; s++) {
+            all.addAll(av("cam-" + s, 0, 3_000_000));
+        }
+        Collections.shuffle(all, new Random(11));
+        all.sort(
+                java.util.Comparator.comparingLong(
+                        e -> e.eventTimeUs() / 100_000)); // 100 ms disorder
+        send(all);
+        harness.processWatermark(wm(3_100_000));
+
+        Map<String, List<AlignedWindow>> byStream =
+                out().stream().collect(Collectors.groupingBy(AlignedWindow::getStreamId));
+        assertThat(byStream).hasSize(20);
+        for (var e : byStream.entrySet()) {
+            assertThat(e.getValue()).hasSize(3);
+            assertThat(e.getValue())
+                    .allSatisfy(
+                            w -> {
+                                assertThat(w.getFramesSeen()).isEqualTo(25);
+                                assertThat(w.getAudio().getCoverage()).isEqualTo(1f);
+                            });
+        }
+    }
+
+    @Test
+    void stateAndTimersAreClearedWhenTheStreamsEnd() throws Exception {
+        open(AlignerConfig.defaults());
+        for (int s = 0; s < 5; s++) {
+            send(av("cam-" + s, 0, 2_500_000));
+            send(ModalityEvent.of(caption("cam-" + s, 100_000, 300_000, "hi")));
+            send(ModalityEvent.of(metadata("cam-" + s, 200_000, 1.0)));
+        }
+        assertThat(harness.numKeyedStateEntries()).isPositive();
+        assertThat(harness.numEventTimeTimers()).isPositive();
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(out()).hasSize(15);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void textCarriesOverWithinItsTtlAndMetadataIsTheLatest() throws Exception {
+        open(AlignerConfig.defaults()); // text TTL 5 s, metadata TTL 30 s
+        send(ModalityEvent.of(caption("a", 300_000, 1_500_000, "goal"))); // 0.3 s - 1.8 s
+        send(ModalityEvent.of(metadata("a", 100_000, 1.0)));
+        send(ModalityEvent.of(metadata("a", 600_000, 2.0)));
+        send(av("a", 0, 9_000_000));
+        harness.processWatermark(Long.MAX_VALUE);
+
+        List<AlignedWindow> w = out();
+        assertThat(w.get(0).getTexts()).hasSize(1);
+        assertThat(w.get(0).getTextCarriedOver()).isFalse();
+        assertThat(w.get(1).getTexts()).as("the caption spans into window 1").hasSize(1);
+        assertThat(w.get(1).getTextCarriedOver()).isFalse();
+        assertThat(w.get(2).getTextCarriedOver()).isTrue();
+        assertThat(w.get(6).getTextCarriedOver())
+                .as("ended at 1.8 s, window 6 starts 6 s")
+                .isTrue();
+        assertThat(w.get(7).getPresence().getText()).as("past the 5 s TTL").isFalse();
+        assertThat(w)
+                .extracting(AlignedWindow::getMetadata)
+                .allSatisfy(m -> assertThat(m).containsEntry("speed", 2.0));
+    }
+
+    @Test
+    void slidingWindowsShareRecords() throws Exception {
+        open(AlignerConfig.defaults().withWindow(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+        send(av("a", 0, 3_000_000));
+        harness.processWatermark(Long.MAX_VALUE);
+        // Windows starting at -1 s, 0 s, 1 s, 2 s.
+        assertThat(out()).extracting(AlignedWindow::getFramesSeen).containsExactly(25, 50, 50, 25);
+        assertThat(out().get(1).getAudio().getCoverage()).isEqualTo(1f);
+        assertThat(out().get(0).getAudio().getCoverage()).isEqualTo(0.5f);
+    }
+
+    @Test
+    void capsBoundStateAndCountWhatTheyEvict() throws Exception {
+        AlignerConfig base = AlignerConfig.defaults();
+        open(
+                new AlignerConfig(
+                        base.windowUs(),
+                        base.hopUs(),
+                        4,
+                        base.toleranceUs(),
+                        base.timeoutUs(),
+                        base.textTtlUs(),
+                        base.metadataTtlUs(),
+                        2,
+                        10,
+                        3));
+        send(av("a", 0, 4_000_000).stream().filter(e -> e.video != null).toList());
+        // No watermark at all: a stuck source. Only 2 windows may be pending.
+        assertThat(out())
+                .extracting(AlignedWindow::getWindowStartUs)
+                .containsExactly(T0, T0 + 1_000_000);
+        assertThat(out().get(0).getFramesSeen()).isEqualTo(25);
+        assertThat(out().get(0).getFrames()).hasSize(4);
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(out()).hasSize(4);
+    }
+
+    private static List<AlignedWindow> withoutWallClock(List<AlignedWindow> windows) {
+        return windows.stream()
+                .map(w -> AlignedWindow.newBuilder(w).setAlignedAtUs(0).build())
+                .toList();
+    }
+}

@@ -1,0 +1,223 @@
+package io.avfuse.jobs.job;
+
+import static io.avfuse.jobs.align.AlignFixtures.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.avfuse.connectors.broker.KafkaBrokerExtension;
+import io.avfuse.connectors.kafka.KafkaConnection;
+import io.avfuse.connectors.serde.AvroSerde;
+import io.avfuse.connectors.serde.RecordType;
+import io.avfuse.connectors.serde.WireFormat;
+import io.avfuse.connectors.testing.KafkaTestClients;
+import io.avfuse.jobs.align.AlignFixtures;
+import io.avfuse.jobs.align.ModalityEvent;
+import io.avfuse.schemas.AlignedWindow;
+import io.avfuse.schemas.DeadLetter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Several streams with known timestamps go through a real broker and the alignment job on a
+ * MiniCluster (unbounded Kafka sources, exactly-once sinks, parallelism 2). One stream loses its
+ * audio halfway, one has captions, one metadata; the text topic has partitions that never see a
+ * record, so only source idleness lets the watermark advance. The aligned topic, read with
+ * read_committed, must hold exactly the expected windows: count, membership and masks.
+ */
+class AlignmentPipelineITCase {
+    @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    private static final int SECONDS = 6;
+
+    @Test
+    void streamsBecomeExactlyTheExpectedWindows() throws Exception {
+        String video = KAFKA.uniqueTopic("video");
+        String audio = KAFKA.uniqueTopic("audio");
+        String text = KAFKA.uniqueTopic("text");
+        String aligned = KAFKA.uniqueTopic("aligned");
+        String dlq = KAFKA.uniqueTopic("deadletter");
+        KAFKA.createTopics(1, (short) 1, video, audio, aligned, dlq);
+        KAFKA.createTopics(3, (short) 1, text);
+
+        List<ProducerRecord<byte[], byte[]>> input = new ArrayList<>();
+        AvroSerde<io.avfuse.schemas.VideoFrame> vs =
+                AvroSerde.of(RecordType.VIDEO_FRAME, WireFormat.SINGLE_OBJECT);
+        AvroSerde<io.avfuse.schemas.AudioChunk> as =
+                AvroSerde.of(RecordType.AUDIO_CHUNK, WireFormat.SINGLE_OBJECT);
+        AvroSerde<io.avfuse.schemas.TextEvent> ts =
+                AvroSerde.of(RecordType.TEXT_EVENT, WireFormat.SINGLE_OBJECT);
+        List<ModalityEvent> events = new ArrayList<>();
+        for (int s = 0; s < 4; s++) {
+            String stream = "cam-" + s;
+            for (ModalityEvent e : AlignFixtures.av(stream, 0, SECONDS * 1_000_000L)) {
+                boolean cam1LostAudio =
+                        s == 1 && e.audio != null && e.eventTimeUs() >= T0 + 3_000_000;
+                if (!cam1LostAudio) {
+                    events.add(e);
+                }
+            }
+        }
+        events.add(
+                ModalityEvent.of(AlignFixtures.caption("cam-2", 500_000, 1_000_000, "kick off")));
+        events.add(ModalityEvent.of(AlignFixtures.caption("cam-2", 3_500_000, 0, "goal")));
+        events.add(ModalityEvent.of(AlignFixtures.metadata("cam-3", 200_000, 4.5)));
+        // A clock stream far ahead moves the video and audio watermarks past every window above.
+        events.add(ModalityEvent.of(AlignFixtures.frame("clock", 500)));
+        events.add(ModalityEvent.of(AlignFixtures.chunk("clock", 1000)));
+        events.sort(Comparator.comparingLong(ModalityEvent::eventTimeUs));
+        for (ModalityEvent e : events) {
+            byte[] key = e.streamId().getBytes(StandardCharsets.UTF_8);
+            if (e.video != null) {
+                input.add(new ProducerRecord<>(video, key, vs.encode(e.video)));
+            } else if (e.audio != null) {
+                input.add(new ProducerRecord<>(audio, key, as.encode(e.audio)));
+            } else {
+                input.add(new ProducerRecord<>(text, key, ts.encode(e.text)));
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            input.add(
+                    new ProducerRecord<>(
+                            video, "cam-0".getBytes(), new byte[] {(byte) 0xC3, 1, (byte) i}));
+        }
+        KafkaTestClients.produce(KAFKA.bootstrapServers(), input);
+
+        JobConfig cfg =
+                JobConfig.load(
+                        null,
+                        List.of(
+                                "kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
+                                "kafka.group-id=align-it-" + video,
+                                "topics.video=" + video,
+                                "topics.audio=" + audio,
+                                "topics.text=" + text,
+                                "topics.aligned=" + aligned,
+                                "topics.deadletter=" + dlq,
+                                "topics.write-aligned=true",
+                                "watermarks.idleness=1s",
+                                "job.parallelism=2",
+                                "job.checkpoint-interval=500ms"));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        AlignJob.configure(env, cfg);
+        KafkaConnection kafka = cfg.kafka();
+        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg);
+        AlignmentPipeline.Aligned result =
+                AlignmentPipeline.define(env, cfg, in.video(), in.audio(), in.text());
+        AlignJob.sinks(result, cfg, kafka);
+        JobClient job = env.executeAsync("align-it");
+        try {
+            int expected = 4 * SECONDS;
+            List<AlignedWindow> windows = List.of();
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (System.nanoTime() < deadline) {
+                windows = readAligned(aligned);
+                if (windows.size() >= expected) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            Thread.sleep(2_000); // several more checkpoints: nothing more may appear
+            windows = readAligned(aligned);
+
+            Map<String, List<AlignedWindow>> byStream =
+                    windows.stream()
+                            .collect(
+                                    Collectors.groupingBy(
+                                            AlignedWindow::getStreamId,
+                                            TreeMap::new,
+                                            Collectors.toList()));
+            assertThat(byStream.keySet()).containsExactly("cam-0", "cam-1", "cam-2", "cam-3");
+            for (List<AlignedWindow> ws : byStream.values()) {
+                ws.sort(Comparator.comparingLong(AlignedWindow::getWindowStartUs));
+                assertThat(ws)
+                        .extracting(AlignedWindow::getWindowStartUs)
+                        .as("every window exactly once")
+                        .containsExactly(
+                                T0,
+                                T0 + 1_000_000,
+                                T0 + 2_000_000,
+                                T0 + 3_000_000,
+                                T0 + 4_000_000,
+                                T0 + 5_000_000);
+                assertThat(ws).extracting(w -> w.getPresence().getVideo()).containsOnly(true);
+                assertThat(ws).extracting(AlignedWindow::getFramesSeen).containsOnly(25);
+            }
+            assertThat(byStream.get("cam-1"))
+                    .extracting(w -> w.getPresence().getAudio())
+                    .containsExactly(true, true, true, false, false, false);
+            assertThat(byStream.get("cam-0"))
+                    .extracting(w -> w.getAudio().getCoverage())
+                    .containsOnly(1f);
+            assertThat(byStream.get("cam-2"))
+                    .extracting(w -> w.getPresence().getText())
+                    .containsOnly(true);
+            assertThat(byStream.get("cam-2"))
+                    .extracting(AlignedWindow::getTextCarriedOver)
+                    .containsExactly(false, false, true, false, true, true);
+            assertThat(byStream.get("cam-0"))
+                    .extracting(w -> w.getPresence().getText())
+                    .containsOnly(false);
+            assertThat(byStream.get("cam-3"))
+                    .extracting(w -> w.getPresence().getMetadata())
+                    .containsOnly(true);
+            assertThat(byStream.get("cam-3").get(5).getMetadata()).containsEntry("speed", 4.5);
+            assertThat(byStream.get("cam-0"))
+                    .extracting(w -> w.getPresence().getMetadata())
+                    .containsOnly(false);
+
+            List<ConsumerRecord<byte[], byte[]>> dead =
+                    KafkaTestClients.readAll(
+                            KAFKA.bootstrapServers(), dlq, true, Duration.ofSeconds(30));
+            AvroSerde<DeadLetter> ds =
+                    AvroSerde.of(RecordType.DEAD_LETTER, WireFormat.SINGLE_OBJECT);
+            List<DeadLetter> letters = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> r : dead) {
+                letters.add(ds.decode(r.value()));
+            }
+            assertThat(letters)
+                    .hasSize(3)
+                    .allSatisfy(
+                            d -> {
+                                assertThat(d.getSourceTopic()).isEqualTo(video);
+                                assertThat(d.getStage()).isEqualTo("decode");
+                            });
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    private static List<AlignedWindow> readAligned(String topic) throws Exception {
+        AvroSerde<AlignedWindow> serde =
+                AvroSerde.of(RecordType.ALIGNED_WINDOW, WireFormat.SINGLE_OBJECT);
+        List<AlignedWindow> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r :
+                KafkaTestClients.readAll(
+                        KAFKA.bootstrapServers(), topic, true, Duration.ofSeconds(30))) {
+            AlignedWindow w = serde.decode(r.value());
+            assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(w.getStreamId());
+            out.add(w);
+        }
+        return out;
+    }
+}

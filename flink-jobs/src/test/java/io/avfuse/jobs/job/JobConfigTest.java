@@ -1,0 +1,88 @@
+package io.avfuse.jobs.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.avfuse.connectors.serde.WireFormat;
+import io.avfuse.jobs.align.Modality;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobConfigTest {
+    @TempDir Path tmp;
+
+    @Test
+    void defaultsSuit25FpsVideoAnd16kHzAudio() {
+        JobConfig cfg = JobConfig.defaults();
+        assertThat(cfg.alignerConfig().windowUs()).isEqualTo(1_000_000);
+        assertThat(cfg.alignerConfig().hopUs()).isEqualTo(1_000_000);
+        assertThat(cfg.alignerConfig().tolerance(Modality.TEXT)).isEqualTo(2_000_000);
+        assertThat(cfg.get(JobOptions.WIRE_FORMAT)).isEqualTo(WireFormat.SINGLE_OBJECT);
+        assertThat(cfg.kafka().bootstrapServers()).isEqualTo("127.0.0.1:9092");
+    }
+
+    @Test
+    void yamlFileNestedOrDottedWithCommandLineOverridesOnTop() throws Exception {
+        Path yaml = tmp.resolve("avfuse.yaml");
+        Files.writeString(
+                yaml,
+                """
+                kafka:
+                  bootstrap-servers: 127.0.0.1:19092
+                  property:
+                    security.protocol: SASL_SSL
+                align:
+                  window: 2s
+                  hop: 500ms
+                  tolerance.audio: 40ms
+                job.parallelism: 3
+                """);
+        JobConfig cfg =
+                JobConfig.load(yaml, List.of("align.hop=1s", "kafka.wire-format=CONFLUENT"));
+        assertThat(cfg.alignerConfig().windowUs()).isEqualTo(2_000_000);
+        assertThat(cfg.alignerConfig().hopUs()).isEqualTo(1_000_000);
+        assertThat(cfg.alignerConfig().tolerance(Modality.AUDIO)).isEqualTo(40_000);
+        assertThat(cfg.get(JobOptions.PARALLELISM)).isEqualTo(3);
+        assertThat(cfg.get(JobOptions.WIRE_FORMAT)).isEqualTo(WireFormat.CONFLUENT);
+        assertThat(cfg.kafka().clientProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("bootstrap.servers", "127.0.0.1:19092");
+        assertThat(cfg.get(JobOptions.IDLENESS)).isEqualTo(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void unknownKeysFailNamingTheKeyAndTheLikelyOne() {
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("align.windw=2s")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown option 'align.windw'")
+                .hasMessageContaining("did you mean 'align.window'");
+    }
+
+    @Test
+    void badValuesFailNamingTheKey() {
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("align.window=soon")))
+                .hasMessageContaining("'align.window'")
+                .hasMessageContaining("soon");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("job.parallelism=two")))
+                .hasMessageContaining("'job.parallelism'");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("align.hop=3s")))
+                .hasMessageContaining("bad align.* options")
+                .hasMessageContaining("hop");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("novalue")))
+                .hasMessageContaining("not of the form key=value");
+        assertThatThrownBy(() -> JobConfig.load(tmp.resolve("missing.yaml"), List.of()))
+                .hasMessageContaining("config file not found");
+    }
+
+    @Test
+    void helpListsEveryOption() {
+        String help = JobConfig.describeOptions();
+        for (var option : JobOptions.ALL) {
+            assertThat(help).contains(option.key());
+        }
+    }
+}
