@@ -1,7 +1,9 @@
 package io.avfuse.connectors.kafka;
 
+import io.avfuse.connectors.serde.AvroLimits;
 import io.avfuse.schemas.DeadLetter;
 import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -27,6 +29,13 @@ public final class DeadLetterSplitter<T> extends ProcessFunction<Either<DeadLett
 
     /** The two streams a decoded source splits into. */
     public record Split<T>(DataStream<T> records, DataStream<DeadLetter> deadLetters) {}
+
+    @Override
+    public void open(OpenContext openContext) {
+        // Flink's own Avro serializer copies and deserializes our records in this task: the
+        // trust and size limits must be in force before the first one.
+        AvroLimits.ensure();
+    }
 
     @Override
     public void processElement(Either<DeadLetter, T> value, Context ctx, Collector<T> out) {

@@ -1,5 +1,6 @@
 package io.avfuse.jobs.align;
 
+import io.avfuse.connectors.serde.AvroLimits;
 import io.avfuse.schemas.AlignedWindow;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.SampleFormat;
@@ -55,6 +56,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
 
     @Override
     public void open(OpenContext openContext) {
+        AvroLimits.ensure(); // before Flink's Avro serializer sees a record in this task
         windows =
                 getRuntimeContext()
                         .getMapState(
@@ -84,6 +86,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         metrics.recordIn(m);
 
         boolean added = false;
+        boolean created = false;
         for (long s : spannedWindowStarts(event)) {
             long end = s + config.windowUs();
             if (end <= p.emittedUpToUs || watermarkUs >= end + config.tolerance(m)) {
@@ -93,6 +96,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
             if (w == null) {
                 w = new PendingWindow(s);
                 registerTimers(ctx, end);
+                created = true;
             }
             added |= add(w, event, m);
             windows.put(s, w);
@@ -104,7 +108,9 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
             ctx.output(LATE, event);
             return;
         }
-        enforcePendingCap(ctx, p, out);
+        if (created) {
+            enforcePendingCap(ctx, p, out);
+        }
     }
 
     @Override
@@ -119,7 +125,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
             if (!ready(s, p, watermarkUs)) {
                 break;
             }
-            emit(ctx.getCurrentKey(), s, p, out, ctx);
+            emit(ctx.getCurrentKey(), s, p, out);
         }
         if (windows.isEmpty()
                 && (p.newestSeen() == Long.MIN_VALUE
@@ -144,8 +150,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         return true;
     }
 
-    private void emit(
-            String key, long start, StreamProgress p, Collector<AlignedWindow> out, Context ctx)
+    private void emit(String key, long start, StreamProgress p, Collector<AlignedWindow> out)
             throws Exception {
         PendingWindow w = windows.get(start);
         AlignedWindow aligned =
@@ -154,9 +159,8 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         windows.remove(start);
         long end = start + config.windowUs();
         p.emittedUpToUs = Math.max(p.emittedUpToUs, end);
-        for (Modality m : Modality.values()) {
-            ctx.timerService().deleteEventTimeTimer(timerMs(end + config.tolerance(m)));
-        }
+        // The window's other timers stay: another window's timer can share their instant
+        // (end + 2 s text = next end + 1 s metadata), and a timer with nothing ready is a no-op.
         metrics.emitted(aligned, w);
     }
 
@@ -165,7 +169,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         List<Long> starts = sortedPendingStarts();
         for (int i = 0; i < starts.size() - config.maxPendingWindows(); i++) {
             // The watermark is stuck for this stream; emit rather than grow without bound.
-            emit(ctx.getCurrentKey(), starts.get(i), p, out, ctx);
+            emit(ctx.getCurrentKey(), starts.get(i), p, out);
             metrics.forced();
         }
         progress.update(p);

@@ -38,6 +38,15 @@ public final class AlignmentPipeline {
     /** Aligned windows, and every dead letter of the stages so far (decode, validate, align). */
     public record Aligned(DataStream<AlignedWindow> windows, DataStream<DeadLetter> deadLetters) {}
 
+    /**
+     * The decoded, time-guarded input events of every modality (one stream), the dead letters so
+     * far, and the converter for records rejected later.
+     */
+    public record Events(
+            DataStream<ModalityEvent> events,
+            DataStream<DeadLetter> deadLetters,
+            RejectedRecords rejections) {}
+
     /** Extracts a record's event time in microseconds. */
     @FunctionalInterface
     interface EventTime<T> extends Serializable {
@@ -45,6 +54,32 @@ public final class AlignmentPipeline {
     }
 
     public static Aligned define(
+            StreamExecutionEnvironment env,
+            JobConfig config,
+            Source<Either<DeadLetter, VideoFrame>, ?, ?> video,
+            Source<Either<DeadLetter, AudioChunk>, ?, ?> audio,
+            Source<Either<DeadLetter, TextEvent>, ?, ?> text) {
+        Events in = events(env, config, video, audio, text);
+        SingleOutputStreamOperator<AlignedWindow> windows =
+                in.events()
+                        .keyBy(ModalityEvent::streamId)
+                        .process(
+                                new StreamAligner(config.alignerConfig()),
+                                new AvroTypeInfo<>(AlignedWindow.class))
+                        .name("align")
+                        .uid("align-v1");
+        RejectedRecords rejections = in.rejections();
+        DataStream<DeadLetter> late =
+                windows.getSideOutput(StreamAligner.LATE)
+                        .map(e -> rejections.deadLetter(e, "align", lateReason(e)))
+                        .returns(new AvroTypeInfo<>(DeadLetter.class))
+                        .name("late-to-deadletter")
+                        .uid("late-to-deadletter-v1");
+        return new Aligned(windows, in.deadLetters().union(late));
+    }
+
+    /** Sources, watermarks, decoding and the event-time guard: everything before alignment. */
+    public static Events events(
             StreamExecutionEnvironment env,
             JobConfig config,
             Source<Either<DeadLetter, VideoFrame>, ?, ?> video,
@@ -110,29 +145,13 @@ public final class AlignmentPipeline {
                 events.process(new EventTimeGuard(maxFutureUs, rejectedTag, rejections), eventType)
                         .name("event-time-guard")
                         .uid("event-time-guard-v1");
-
-        SingleOutputStreamOperator<AlignedWindow> windows =
-                guarded.keyBy(ModalityEvent::streamId)
-                        .process(
-                                new StreamAligner(config.alignerConfig()),
-                                new AvroTypeInfo<>(AlignedWindow.class))
-                        .name("align")
-                        .uid("align-v1");
-
-        DataStream<DeadLetter> late =
-                windows.getSideOutput(StreamAligner.LATE)
-                        .map(e -> rejections.deadLetter(e, "align", lateReason(e)))
-                        .returns(new AvroTypeInfo<>(DeadLetter.class))
-                        .name("late-to-deadletter")
-                        .uid("late-to-deadletter-v1");
         DataStream<DeadLetter> deadLetters =
                 v.deadLetters()
                         .union(
                                 a.deadLetters(),
                                 t.deadLetters(),
-                                guarded.getSideOutput(rejectedTag),
-                                late);
-        return new Aligned(windows, deadLetters);
+                                guarded.getSideOutput(rejectedTag));
+        return new Events(guarded, deadLetters, rejections);
     }
 
     private static String lateReason(ModalityEvent e) {

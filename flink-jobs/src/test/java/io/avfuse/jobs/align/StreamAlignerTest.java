@@ -253,6 +253,25 @@ class StreamAlignerTest {
     }
 
     @Test
+    void aWindowIsEmittedAtItsOwnReadyInstantEvenWhenItIsAnotherWindowsTimer() throws Exception {
+        // Metadata alive (tolerance 1 s), no text: window n+1 is ready at its end + 1 s, the
+        // same instant as window n's text-tolerance timer.
+        open(AlignerConfig.defaults());
+        List<ModalityEvent> events = new ArrayList<>(av("a", 0, 5_000_000));
+        for (long t = 0; t < 5_000_000; t += 500_000) {
+            events.add(ModalityEvent.of(metadata("a", t, t)));
+        }
+        events.sort(java.util.Comparator.comparingLong(ModalityEvent::eventTimeUs));
+        send(events);
+        harness.processWatermark(wm(2_000_000));
+        assertThat(out()).hasSize(1);
+        harness.processWatermark(wm(2_500_000)); // window 1's video timers fire: not ready yet
+        assertThat(out()).hasSize(1);
+        harness.processWatermark(wm(3_000_000));
+        assertThat(out()).hasSize(2);
+    }
+
+    @Test
     void skewInsideTheToleranceIsAbsorbedAndOutsideItIsLate() throws Exception {
         open(AlignerConfig.defaults()); // audio tolerance 100 ms
         List<ModalityEvent> events = av("a", 0, 2_000_000);
