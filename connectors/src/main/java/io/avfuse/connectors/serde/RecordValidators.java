@@ -17,6 +17,7 @@ final class RecordValidators {
     static final int MAX_CHANNELS = 32;
     static final int MAX_TEXT_CHARS = 1 << 20;
     static final int MAX_FEATURES = 4096;
+    static final long MAX_TEXT_DURATION_US = 3_600_000_000L;
 
     /** Event times must fall between 2000-01-01 and 2100-01-01 (µs since the epoch). */
     static final long MIN_EVENT_TIME_US = 946_684_800_000_000L;
@@ -122,8 +123,8 @@ final class RecordValidators {
         if (time != null) {
             return time;
         }
-        if (t.getDurationUs() < 0) {
-            return "negative durationUs " + t.getDurationUs();
+        if (t.getDurationUs() < 0 || t.getDurationUs() > MAX_TEXT_DURATION_US) {
+            return "durationUs " + t.getDurationUs() + " outside [0, 1 h]";
         }
         if (t.getText().length() > MAX_TEXT_CHARS) {
             return "text of " + t.getText().length() + " chars above " + MAX_TEXT_CHARS;

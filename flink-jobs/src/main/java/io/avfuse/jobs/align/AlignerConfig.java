@@ -51,6 +51,17 @@ public record AlignerConfig(
         }
         toleranceUs = complete(toleranceUs, "tolerance");
         timeoutUs = complete(timeoutUs, "timeout");
+        long needed = (windowUs + hopUs - 1) / hopUs + StreamAligner.MAX_TEXT_SPAN_WINDOWS + 2;
+        if (maxPendingWindows < needed) {
+            // A single caption may open this many windows at once; fewer would force windows
+            // out before their watermark on every record.
+            throw new IllegalArgumentException(
+                    "max pending windows "
+                            + maxPendingWindows
+                            + " is below "
+                            + needed
+                            + " (windows per record at this window/hop, plus a caption's span)");
+        }
     }
 
     public static AlignerConfig defaults() {

@@ -1,5 +1,6 @@
 package io.avfuse.jobs.align;
 
+import io.avfuse.connectors.serde.AvroLimits;
 import io.avfuse.schemas.DeadLetter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -12,6 +13,10 @@ import org.apache.flink.util.OutputTag;
  */
 public class EventTimeGuard extends ProcessFunction<ModalityEvent, ModalityEvent> {
     private static final long serialVersionUID = 1L;
+
+    static {
+        AvroLimits.ensure(); // this operator deserializes Avro records from the network
+    }
 
     private final long maxFutureUs;
     private final OutputTag<DeadLetter> rejected;

@@ -9,6 +9,10 @@ import io.avfuse.schemas.VideoFrame;
  * id. A Flink POJO whose fields are Avro records: exactly one is set.
  */
 public class ModalityEvent {
+    static {
+        io.avfuse.connectors.serde.AvroLimits.ensure(); // deserialized wherever it travels
+    }
+
     public VideoFrame video;
     public AudioChunk audio;
     public TextEvent text;

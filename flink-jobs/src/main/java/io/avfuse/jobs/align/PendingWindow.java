@@ -9,6 +9,10 @@ import java.util.Arrays;
  * Flink POJO (arrays of Avro records, primitive arrays), so no Kryo is involved.
  */
 public class PendingWindow {
+    static {
+        io.avfuse.connectors.serde.AvroLimits.ensure(); // restored from state before any open()
+    }
+
     public long startUs;
     public VideoFrame[] frames = new VideoFrame[0];
     public int framesSeen;

@@ -31,6 +31,13 @@ public final class RejectedRecords implements Serializable {
         this.format = f;
     }
 
+    private static String errorName(String stage, String reason) {
+        if (!stage.equals("align")) {
+            return "FutureRecord";
+        }
+        return reason.startsWith("audio chunk") ? "AudioFormatMismatch" : "LateRecord";
+    }
+
     public DeadLetter deadLetter(ModalityEvent event, String stage, String reason) {
         String topic;
         byte[] raw;
@@ -55,7 +62,7 @@ public final class RejectedRecords implements Serializable {
                 event.streamId().getBytes(StandardCharsets.UTF_8),
                 raw,
                 stage,
-                "io.avfuse.jobs.align." + (stage.equals("align") ? "LateRecord" : "FutureRecord"),
+                "io.avfuse.jobs.align." + errorName(stage, reason),
                 reason);
     }
 }

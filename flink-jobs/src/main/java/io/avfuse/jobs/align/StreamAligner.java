@@ -35,11 +35,21 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
     public static final OutputTag<ModalityEvent> LATE =
             new OutputTag<>("late-records", TypeInformation.of(ModalityEvent.class));
 
+    /** Audio chunks whose rate or channel count does not fit the window they fall into. */
+    public static final OutputTag<ModalityEvent> REJECTED_AUDIO =
+            new OutputTag<>("rejected-audio", TypeInformation.of(ModalityEvent.class));
+
     /** Longest span a caption may claim, in windows: a bad duration must not fan out. */
     static final int MAX_TEXT_SPAN_WINDOWS = 16;
 
+    static {
+        // Flink restores PendingWindow state (Avro frames) before open(): trust must come first.
+        AvroLimits.ensure();
+    }
+
     private final AlignerConfig config;
     private final long maxTimeoutUs;
+    private final long maxToleranceUs;
 
     private transient MapState<Long, PendingWindow> windows;
     private transient ValueState<StreamProgress> progress;
@@ -47,11 +57,14 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
 
     public StreamAligner(AlignerConfig config) {
         this.config = config;
-        long max = 0;
+        long timeout = 0;
+        long tolerance = 0;
         for (Modality m : Modality.values()) {
-            max = Math.max(max, config.timeout(m));
+            timeout = Math.max(timeout, config.timeout(m));
+            tolerance = Math.max(tolerance, config.tolerance(m));
         }
-        this.maxTimeoutUs = max;
+        this.maxTimeoutUs = timeout;
+        this.maxToleranceUs = tolerance;
     }
 
     @Override
@@ -78,14 +91,18 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
             throws Exception {
         Modality m = event.modality();
         long t = event.eventTimeUs();
-        StreamProgress p = progress.value();
-        if (p == null) {
-            p = new StreamProgress();
-        }
+        StreamProgress stored = progress.value();
+        StreamProgress p = stored != null ? stored : new StreamProgress();
         long watermarkUs = watermarkUs(ctx.timerService().currentWatermark());
         metrics.recordIn(m);
 
+        if (m == Modality.AUDIO && !WindowAssembler.fits(event.audio, config.windowUs())) {
+            metrics.audioFormatMismatch();
+            ctx.output(REJECTED_AUDIO, event);
+            return;
+        }
         boolean added = false;
+        boolean rejected = false;
         boolean created = false;
         for (long s : spannedWindowStarts(event)) {
             long end = s + config.windowUs();
@@ -93,23 +110,45 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
                 continue; // that window is complete for this modality
             }
             PendingWindow w = windows.get(s);
-            if (w == null) {
+            boolean isNew = w == null;
+            if (isNew) {
                 w = new PendingWindow(s);
+            }
+            if (!add(w, event, m)) {
+                rejected = true;
+                continue;
+            }
+            if (isNew) {
                 registerTimers(ctx, end);
                 created = true;
             }
-            added |= add(w, event, m);
+            added = true;
             windows.put(s, w);
+        }
+        if (!added && stored == null) {
+            // A stream with no state that sends only unusable records gets none.
+            emitRejected(ctx, event, m, rejected);
+            return;
         }
         p.seen(m, t);
         progress.update(p);
+        scheduleCleanup(ctx, p);
         if (!added) {
-            metrics.late(m);
-            ctx.output(LATE, event);
+            emitRejected(ctx, event, m, rejected);
             return;
         }
         if (created) {
             enforcePendingCap(ctx, p, out);
+        }
+    }
+
+    private void emitRejected(Context ctx, ModalityEvent event, Modality m, boolean format) {
+        if (format) {
+            metrics.audioFormatMismatch();
+            ctx.output(REJECTED_AUDIO, event);
+        } else {
+            metrics.late(m);
+            ctx.output(LATE, event);
         }
     }
 
@@ -125,16 +164,45 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
             if (!ready(s, p, watermarkUs)) {
                 break;
             }
-            emit(ctx.getCurrentKey(), s, p, out);
+            emit(ctx, ctx.getCurrentKey(), s, p, out);
         }
-        if (windows.isEmpty()
-                && (p.newestSeen() == Long.MIN_VALUE
-                        || watermarkUs >= p.newestSeen() + maxTimeoutUs)) {
+        if (windows.isEmpty() && watermarkUs >= cleanupAtUs(p)) {
             progress.clear();
             metrics.streamEnded();
         } else {
             progress.update(p);
         }
+    }
+
+    /**
+     * When a stream's state may go: every modality dead, and every emitted window closed for every
+     * modality (a record for it is late by the watermark alone, so it cannot re-create it).
+     */
+    private long cleanupAtUs(StreamProgress p) {
+        long newest = p.newestSeen();
+        long dead = newest == Long.MIN_VALUE ? Long.MIN_VALUE : saturatedAdd(newest, maxTimeoutUs);
+        long closed =
+                p.emittedUpToUs == Long.MIN_VALUE
+                        ? Long.MIN_VALUE
+                        : saturatedAdd(p.emittedUpToUs, maxToleranceUs);
+        return Math.max(dead, closed);
+    }
+
+    /**
+     * Rounded up to whole seconds, so a stream holds a handful of cleanup timers, not one per
+     * record.
+     */
+    private void scheduleCleanup(Context ctx, StreamProgress p) {
+        long at = cleanupAtUs(p);
+        if (at != Long.MIN_VALUE && at != Long.MAX_VALUE) {
+            long ms = timerMs(at);
+            ctx.timerService().registerEventTimeTimer(Math.floorDiv(ms + 999, 1000) * 1000);
+        }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
     }
 
     /** Complete when every modality still alive has had its tolerance past the window end. */
@@ -150,7 +218,8 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         return true;
     }
 
-    private void emit(String key, long start, StreamProgress p, Collector<AlignedWindow> out)
+    private void emit(
+            Context ctx, String key, long start, StreamProgress p, Collector<AlignedWindow> out)
             throws Exception {
         PendingWindow w = windows.get(start);
         AlignedWindow aligned =
@@ -162,6 +231,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         // The window's other timers stay: another window's timer can share their instant
         // (end + 2 s text = next end + 1 s metadata), and a timer with nothing ready is a no-op.
         metrics.emitted(aligned, w);
+        scheduleCleanup(ctx, p);
     }
 
     private void enforcePendingCap(Context ctx, StreamProgress p, Collector<AlignedWindow> out)
@@ -169,7 +239,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         List<Long> starts = sortedPendingStarts();
         for (int i = 0; i < starts.size() - config.maxPendingWindows(); i++) {
             // The watermark is stuck for this stream; emit rather than grow without bound.
-            emit(ctx.getCurrentKey(), starts.get(i), p, out);
+            emit(ctx, ctx.getCurrentKey(), starts.get(i), p, out);
             metrics.forced();
         }
         progress.update(p);
@@ -179,10 +249,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         switch (m) {
             case VIDEO -> w.addFrame(event.video, config.maxFramesPerWindow());
             case AUDIO -> {
-                if (!WindowAssembler.placeAudio(w, event.audio, config.windowUs())) {
-                    metrics.audioFormatMismatch();
-                    return false;
-                }
+                return WindowAssembler.placeAudio(w, event.audio, config.windowUs());
             }
             case TEXT -> w.addText(event.text, config.maxTextsPerWindow());
             case METADATA -> w.offerMetadata(event.text);
@@ -219,8 +286,6 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         for (Modality m : Modality.values()) {
             ctx.timerService().registerEventTimeTimer(timerMs(end + config.tolerance(m)));
         }
-        // Fires once every modality would be dead: lets the stream's state go.
-        ctx.timerService().registerEventTimeTimer(timerMs(end + maxTimeoutUs));
     }
 
     private List<Long> sortedPendingStarts() throws Exception {
@@ -237,7 +302,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
     }
 
     private static long watermarkUs(long watermarkMs) {
-        if (watermarkMs == Long.MIN_VALUE) {
+        if (watermarkMs <= Long.MIN_VALUE / 1000) {
             return Long.MIN_VALUE;
         }
         if (watermarkMs >= Long.MAX_VALUE / 1000) {

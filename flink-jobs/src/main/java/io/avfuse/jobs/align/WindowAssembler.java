@@ -20,11 +20,23 @@ import java.util.List;
 final class WindowAssembler {
     private static final long US = 1_000_000L;
 
+    /**
+     * Most F32 samples one window's audio buffer may hold (16 MiB): W x rate x channels beyond it
+     * is refused, not allocated — 1 s of 384 kHz 32-channel audio would be 49 MB per window.
+     */
+    static final long MAX_WINDOW_SAMPLES = 1L << 22;
+
     private WindowAssembler() {}
 
     /** Sample frames of audio in a window of {@code windowUs} at {@code rate}. */
-    static int windowFrames(long windowUs, int rate) {
-        return Math.toIntExact(windowUs * rate / US);
+    static long windowFrames(long windowUs, int rate) {
+        return Math.multiplyHigh(windowUs, rate) != 0 ? Long.MAX_VALUE : windowUs * rate / US;
+    }
+
+    /** Whether a window's buffer for this chunk's rate and channels stays within the cap. */
+    static boolean fits(AudioChunk chunk, long windowUs) {
+        long frames = windowFrames(windowUs, chunk.getSampleRate());
+        return frames <= MAX_WINDOW_SAMPLES / Math.max(1, chunk.getChannels());
     }
 
     /**
@@ -38,7 +50,7 @@ final class WindowAssembler {
         if (!w.hasAudio()) {
             w.sampleRate = rate;
             w.channels = channels;
-            int frames = windowFrames(windowUs, rate);
+            int frames = (int) windowFrames(windowUs, rate); // fits() bounds it
             w.audio = new float[frames * channels];
             w.covered = new long[(frames + 63) / 64];
         } else if (w.sampleRate != rate || w.channels != channels) {
@@ -47,8 +59,9 @@ final class WindowAssembler {
         int windowFrames = w.audio.length / channels;
         float[] samples = toFloats(chunk);
         int chunkFrames = samples.length / channels;
-        // Exact integer position of the chunk's first sample in the window's sample grid.
-        long offset = Math.floorDiv((chunk.getStartTimeUs() - w.startUs) * rate, US);
+        // The chunk's first sample on the window's sample grid, rounded to the nearest sample:
+        // producers round PTS to whole µs, and flooring would open one-sample gaps.
+        long offset = Math.floorDiv(2 * (chunk.getStartTimeUs() - w.startUs) * rate + US, 2 * US);
         int from = (int) Math.max(0, -offset);
         int to = (int) Math.min(chunkFrames, windowFrames - offset);
         for (int i = from; i < to; i++) {
@@ -201,7 +214,8 @@ final class WindowAssembler {
     }
 
     static long textEnd(TextEvent t) {
-        return t.getEventTimeUs() + Math.max(0, t.getDurationUs());
+        long end = t.getEventTimeUs() + Math.max(0, t.getDurationUs());
+        return end < t.getEventTimeUs() ? Long.MAX_VALUE : end;
     }
 
     private static WindowText windowText(TextEvent t) {

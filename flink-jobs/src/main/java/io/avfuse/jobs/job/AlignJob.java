@@ -107,7 +107,7 @@ public final class AlignJob implements Callable<Integer> {
                                 .topic(cfg.get(JobOptions.TOPIC_DEADLETTER))
                                 .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
                                 .transactionalIdPrefix(
-                                        cfg.get(JobOptions.KAFKA_GROUP) + "-deadletter")
+                                        cfg.get(JobOptions.KAFKA_GROUP) + "-align-deadletter")
                                 .build())
                 .name("deadletter-sink")
                 .uid("deadletter-sink-v1");
@@ -119,7 +119,7 @@ public final class AlignJob implements Callable<Integer> {
                                     .topic(cfg.get(JobOptions.TOPIC_ALIGNED))
                                     .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
                                     .transactionalIdPrefix(
-                                            cfg.get(JobOptions.KAFKA_GROUP) + "-aligned")
+                                            cfg.get(JobOptions.KAFKA_GROUP) + "-align-aligned")
                                     .build())
                     .name("aligned-sink")
                     .uid("aligned-sink-v1");

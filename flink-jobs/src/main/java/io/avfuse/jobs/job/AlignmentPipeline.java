@@ -75,7 +75,13 @@ public final class AlignmentPipeline {
                         .returns(new AvroTypeInfo<>(DeadLetter.class))
                         .name("late-to-deadletter")
                         .uid("late-to-deadletter-v1");
-        return new Aligned(windows, in.deadLetters().union(late));
+        DataStream<DeadLetter> badAudio =
+                windows.getSideOutput(StreamAligner.REJECTED_AUDIO)
+                        .map(e -> rejections.deadLetter(e, "align", audioReason(e)))
+                        .returns(new AvroTypeInfo<>(DeadLetter.class))
+                        .name("rejected-audio-to-deadletter")
+                        .uid("rejected-audio-to-deadletter-v1");
+        return new Aligned(windows, in.deadLetters().union(late, badAudio));
     }
 
     /** Sources, watermarks, decoding and the event-time guard: everything before alignment. */
@@ -152,6 +158,15 @@ public final class AlignmentPipeline {
                                 t.deadLetters(),
                                 guarded.getSideOutput(rejectedTag));
         return new Events(guarded, deadLetters, rejections);
+    }
+
+    private static String audioReason(ModalityEvent e) {
+        return "audio chunk of "
+                + e.audio.getSampleRate()
+                + " Hz x "
+                + e.audio.getChannels()
+                + " channels does not fit its window (rate or channels differ from the window's"
+                + " audio, or the window buffer would exceed the size cap)";
     }
 
     private static String lateReason(ModalityEvent e) {

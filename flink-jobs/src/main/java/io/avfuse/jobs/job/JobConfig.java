@@ -101,6 +101,22 @@ public final class JobConfig {
         }
         JobConfig config = new JobConfig(conf, kafka);
         config.alignerConfig(); // range checks name the offending values
+        for (ConfigOption<Duration> positive :
+                List.of(
+                        JobOptions.IDLENESS,
+                        JobOptions.CHECKPOINT_INTERVAL,
+                        JobOptions.MAX_FUTURE)) {
+            if (config.us(positive) <= 0) {
+                throw new IllegalArgumentException(
+                        "option '"
+                                + positive.key()
+                                + "' must be positive, got "
+                                + config.get(positive));
+            }
+        }
+        if (config.get(JobOptions.PARALLELISM) < 1) {
+            throw new IllegalArgumentException("option 'job.parallelism' must be at least 1");
+        }
         return config;
     }
 
@@ -161,7 +177,12 @@ public final class JobConfig {
     }
 
     private long us(ConfigOption<Duration> option) {
-        return get(option).toNanos() / 1000;
+        try {
+            return get(option).toNanos() / 1000;
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(
+                    "option '" + option.key() + "' is too long: " + get(option), e);
+        }
     }
 
     @SuppressWarnings("unchecked")

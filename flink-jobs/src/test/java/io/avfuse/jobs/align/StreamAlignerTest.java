@@ -393,6 +393,7 @@ class StreamAlignerTest {
     @Test
     void capsBoundStateAndCountWhatTheyEvict() throws Exception {
         AlignerConfig base = AlignerConfig.defaults();
+        // 19 is the least the config allows at W = H (a caption may span 16 windows).
         open(
                 new AlignerConfig(
                         base.windowUs(),
@@ -402,18 +403,96 @@ class StreamAlignerTest {
                         base.timeoutUs(),
                         base.textTtlUs(),
                         base.metadataTtlUs(),
-                        2,
+                        19,
                         10,
                         3));
-        send(av("a", 0, 4_000_000).stream().filter(e -> e.video != null).toList());
-        // No watermark at all: a stuck source. Only 2 windows may be pending.
+        send(av("a", 0, 22_000_000).stream().filter(e -> e.video != null).toList());
+        // No watermark at all: a stuck source. Only 19 windows may be pending.
         assertThat(out())
                 .extracting(AlignedWindow::getWindowStartUs)
-                .containsExactly(T0, T0 + 1_000_000);
+                .containsExactly(T0, T0 + 1_000_000, T0 + 2_000_000);
         assertThat(out().get(0).getFramesSeen()).isEqualTo(25);
         assertThat(out().get(0).getFrames()).hasSize(4);
         harness.processWatermark(Long.MAX_VALUE);
-        assertThat(out()).hasSize(4);
+        assertThat(out()).hasSize(22);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void aStreamThatOnlySendsLateRecordsKeepsNoState() throws Exception {
+        open(AlignerConfig.defaults());
+        harness.processWatermark(wm(100_000_000)); // other streams moved the watermark to 100 s
+        send(ModalityEvent.of(frame("lagging", 10)));
+        assertThat(late()).hasSize(1);
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void anEmittedWindowIsNeverReCreatedAfterTheStreamStateIsCleared() throws Exception {
+        AlignerConfig base = AlignerConfig.defaults();
+        // Tolerance above the timeout: the modality dies before the window closes for it.
+        open(
+                new AlignerConfig(
+                        base.windowUs(),
+                        base.hopUs(),
+                        8,
+                        AlignerConfig.perModality(5_000_000, 5_000_000, 5_000_000, 5_000_000),
+                        AlignerConfig.perModality(1_000_000, 1_000_000, 1_000_000, 1_000_000),
+                        base.textTtlUs(),
+                        base.metadataTtlUs(),
+                        32,
+                        64,
+                        64));
+        for (int i = 0; i < 25; i++) {
+            send(ModalityEvent.of(frame("a", i)));
+        }
+        harness.processWatermark(wm(2_000_000));
+        assertThat(out()).hasSize(1);
+        send(ModalityEvent.of(frame("a", 12))); // 0.48 s, still within the 5 s tolerance
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(out()).hasSize(1);
+        assertThat(late()).hasSize(1);
+    }
+
+    @Test
+    void contiguousAudioStampedToTheNearestMicrosecondHasNoGaps() throws Exception {
+        open(AlignerConfig.defaults());
+        for (int k = 0; k < 50; k++) {
+            long start = T0 + Math.round(k * 1024 * 1e6 / 44_100); // PTS rescaled to µs, rounded
+            send(ModalityEvent.of(audio44k(start, 1024)));
+        }
+        harness.processWatermark(wm(1_200_000));
+        AlignedWindow w = out().get(0);
+        assertThat(w.getAudio().getGaps()).isZero();
+        assertThat(w.getAudio().getCoverage()).isEqualTo(1f);
+    }
+
+    @Test
+    void audioThatWouldNeedAHugeWindowBufferIsRejectedNotAllocated() throws Exception {
+        open(AlignerConfig.defaults().withWindow(Duration.ofMinutes(60), Duration.ofMinutes(60)));
+        send(ModalityEvent.of(audio44k(T0, 16)));
+        assertThat(harness.getSideOutput(StreamAligner.REJECTED_AUDIO)).hasSize(1);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    private static io.avfuse.schemas.AudioChunk audio44k(long startUs, int frames) {
+        java.nio.ByteBuffer b =
+                java.nio.ByteBuffer.allocate(frames * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < frames; i++) {
+            b.putFloat(0.25f);
+        }
+        b.flip();
+        return io.avfuse.schemas.AudioChunk.newBuilder()
+                .setStreamId("a")
+                .setChunkIndex(0)
+                .setStartTimeUs(startUs)
+                .setSampleRate(44_100)
+                .setChannels(1)
+                .setSampleFormat(io.avfuse.schemas.SampleFormat.F32LE)
+                .setSamples(b)
+                .build();
     }
 
     private static List<AlignedWindow> withoutWallClock(List<AlignedWindow> windows) {
