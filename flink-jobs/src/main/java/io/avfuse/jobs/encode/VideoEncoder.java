@@ -1,0 +1,66 @@
+package io.avfuse.jobs.encode;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * The K sampled frames of a window {@code (B, K, 3, H, W)} with their mask {@code (B, K)} (1 for a
+ * real frame, 0 for padding when a window had fewer than K) to one embedding {@code (B, E)}: a CNN
+ * per frame, mean over the real frames only, projection, L2 normalisation.
+ */
+public final class VideoEncoder extends AbstractBlock {
+    private final int embedding;
+    private final SequentialBlock frames;
+    private final SequentialBlock projection;
+
+    public VideoEncoder(int embedding) {
+        this.embedding = embedding;
+        this.frames = addChildBlock("frames", Encoders.frameFeatures());
+        this.projection = addChildBlock("projection", Encoders.projection(embedding));
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        NDArray x = inputs.get(0);
+        NDArray mask = inputs.get(1);
+        Shape s = x.getShape();
+        long b = s.get(0);
+        long k = s.get(1);
+        NDArray perFrame =
+                frames.forward(
+                                ps,
+                                new NDList(x.reshape(b * k, s.get(2), s.get(3), s.get(4))),
+                                training)
+                        .singletonOrThrow();
+        NDArray features = perFrame.reshape(b, k, -1);
+        NDArray weights = mask.expandDims(2);
+        NDArray pooled =
+                features.mul(weights)
+                        .sum(new int[] {1})
+                        .div(mask.sum(new int[] {1}, true).maximum(1f));
+        return projection.forward(ps, new NDList(pooled), training);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {new Shape(inputShapes[0].get(0), embedding)};
+    }
+
+    @Override
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape s = inputShapes[0];
+        Shape one = new Shape(s.get(0) * s.get(1), s.get(2), s.get(3), s.get(4));
+        frames.initialize(manager, dataType, one);
+        Shape featureShape = frames.getOutputShapes(new Shape[] {one})[0];
+        projection.initialize(manager, dataType, new Shape(s.get(0), featureShape.get(1)));
+    }
+}
