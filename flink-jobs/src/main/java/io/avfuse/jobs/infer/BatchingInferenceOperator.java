@@ -1,0 +1,180 @@
+package io.avfuse.jobs.infer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
+import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+
+/**
+ * Collects samples across streams until {@code maxBatch} are waiting or the oldest has waited
+ * {@code maxWaitMs} (processing time), then makes one model call for all of them.
+ *
+ * <p>Checkpoints stay exact without any operator state: the buffer is flushed before every
+ * checkpoint barrier ({@link #prepareSnapshotPreBarrier}), before every watermark (so no result is
+ * emitted behind a watermark it preceded) and at end of input. Each result keeps the event
+ * timestamp of its sample.
+ *
+ * <p>{@code stream.transform("infer", outType, new BatchingInferenceOperator<>(model, 32, 50))}
+ */
+public class BatchingInferenceOperator<IN, OUT> extends AbstractStreamOperator<OUT>
+        implements OneInputStreamOperator<IN, OUT>, BoundedOneInput, ProcessingTimeCallback {
+    private static final long serialVersionUID = 1L;
+
+    /** Flink's external resource name for GPUs ({@code external-resources: gpu}). */
+    static final String GPU_RESOURCE = "gpu";
+
+    private final BatchInference<IN, OUT> inference;
+    private final int maxBatch;
+    private final long maxWaitMs;
+
+    private transient List<StreamRecord<IN>> buffer;
+    private transient long oldestArrivalMs;
+    private transient boolean timerPending;
+    private transient String device;
+    private transient Histogram batchSize;
+    private transient Histogram queueWaitMs;
+    private transient Histogram modelTimeMs;
+    private transient Counter samples;
+
+    public BatchingInferenceOperator(
+            BatchInference<IN, OUT> inference, int maxBatch, long maxWaitMs) {
+        if (maxBatch < 1 || maxWaitMs < 0) {
+            throw new IllegalArgumentException("need maxBatch >= 1 and maxWaitMs >= 0");
+        }
+        this.inference = inference;
+        this.maxBatch = maxBatch;
+        this.maxWaitMs = maxWaitMs;
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        buffer = new ArrayList<>(maxBatch);
+        device = deviceFrom(getRuntimeContext().getExternalResourceInfos(GPU_RESOURCE));
+        var group = getMetricGroup().addGroup("avfuse").addGroup("inference");
+        batchSize = group.histogram("batchSize", new DescriptiveStatisticsHistogram(1000));
+        queueWaitMs = group.histogram("queueWaitMs", new DescriptiveStatisticsHistogram(1000));
+        modelTimeMs = group.histogram("modelTimeMs", new DescriptiveStatisticsHistogram(1000));
+        samples = group.counter("samples");
+        group.gauge("onGpu", () -> device.startsWith("gpu") ? 1 : 0);
+        inference.open(device);
+    }
+
+    /** {@code gpu:<index>} of the first GPU Flink granted this TaskManager, else {@code cpu}. */
+    static String deviceFrom(Set<ExternalResourceInfo> gpus) {
+        for (ExternalResourceInfo gpu : gpus) {
+            var index = gpu.getProperty("index");
+            if (index.isPresent()) {
+                return "gpu:" + index.get();
+            }
+        }
+        return "cpu";
+    }
+
+    public String device() {
+        return device;
+    }
+
+    @Override
+    public void processElement(StreamRecord<IN> element) throws Exception {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        if (buffer.isEmpty()) {
+            oldestArrivalMs = now;
+            scheduleFlush(now + maxWaitMs);
+        }
+        buffer.add(element.copy(element.getValue()));
+        if (buffer.size() >= maxBatch) {
+            flush();
+        }
+    }
+
+    @Override
+    public void onProcessingTime(long time) throws Exception {
+        timerPending = false;
+        if (buffer.isEmpty()) {
+            return;
+        }
+        if (time >= oldestArrivalMs + maxWaitMs) {
+            flush();
+        } else {
+            scheduleFlush(oldestArrivalMs + maxWaitMs);
+        }
+    }
+
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        flush();
+        super.processWatermark(mark);
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        flush();
+        super.prepareSnapshotPreBarrier(checkpointId);
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        flush();
+    }
+
+    @Override
+    public void finish() throws Exception {
+        flush();
+        super.finish();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            inference.close();
+        } finally {
+            super.close();
+        }
+    }
+
+    private void scheduleFlush(long at) {
+        if (!timerPending) {
+            timerPending = true;
+            getProcessingTimeService().registerTimer(at, this);
+        }
+    }
+
+    private void flush() throws Exception {
+        if (buffer == null || buffer.isEmpty()) {
+            return;
+        }
+        List<IN> batch = new ArrayList<>(buffer.size());
+        for (StreamRecord<IN> r : buffer) {
+            batch.add(r.getValue());
+        }
+        long start = getProcessingTimeService().getCurrentProcessingTime();
+        List<OUT> results = inference.infer(batch);
+        long end = getProcessingTimeService().getCurrentProcessingTime();
+        if (results.size() != batch.size()) {
+            throw new IllegalStateException(
+                    "model returned "
+                            + results.size()
+                            + " results for "
+                            + batch.size()
+                            + " samples");
+        }
+        batchSize.update(batch.size());
+        queueWaitMs.update(start - oldestArrivalMs);
+        modelTimeMs.update(end - start);
+        samples.inc(batch.size());
+        for (int i = 0; i < results.size(); i++) {
+            output.collect(buffer.get(i).replace(results.get(i)));
+        }
+        buffer.clear();
+    }
+}
