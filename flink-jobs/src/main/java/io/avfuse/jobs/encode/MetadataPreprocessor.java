@@ -1,0 +1,39 @@
+package io.avfuse.jobs.encode;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Metadata features to a fixed-order vector, as named in the model manifest. A feature the window
+ * lacks is 0 and flagged in the second half of the vector, so the model can tell "0" from "not
+ * sent"; values are clipped to ±{@code clip} so that one absurd reading cannot dominate.
+ *
+ * <p>{@code float[] v = new MetadataPreprocessor(List.of("speed", "count"), 1e4f).apply(features);}
+ */
+public final class MetadataPreprocessor {
+    private final List<String> names;
+    private final float clip;
+
+    public MetadataPreprocessor(List<String> names, float clip) {
+        this.names = List.copyOf(names);
+        this.clip = clip;
+    }
+
+    /** Length of the vector: one value and one "missing" flag per feature. */
+    public int size() {
+        return 2 * names.size();
+    }
+
+    public float[] apply(Map<String, Double> features) {
+        float[] v = new float[size()];
+        for (int i = 0; i < names.size(); i++) {
+            Double x = features == null ? null : features.get(names.get(i));
+            if (x == null || !Double.isFinite(x)) {
+                v[names.size() + i] = 1f;
+            } else {
+                v[i] = (float) Math.max(-clip, Math.min(clip, x));
+            }
+        }
+        return v;
+    }
+}

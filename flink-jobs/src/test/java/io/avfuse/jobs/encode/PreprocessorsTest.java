@@ -1,0 +1,107 @@
+package io.avfuse.jobs.encode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.avfuse.schemas.FrameEncoding;
+import io.avfuse.schemas.WindowAudio;
+import io.avfuse.schemas.WindowFrame;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+
+class PreprocessorsTest {
+
+    private static WindowFrame frame(FrameEncoding enc, int w, int h, byte[] data) {
+        return WindowFrame.newBuilder()
+                .setEventTimeUs(0)
+                .setFrameIndex(0)
+                .setWidth(w)
+                .setHeight(h)
+                .setEncoding(enc)
+                .setData(ByteBuffer.wrap(data))
+                .build();
+    }
+
+    @Test
+    void rawFramesBecomeChwFloatsAndBgrIsSwapped() {
+        byte[] rgb = {
+            (byte) 255, 0, 0, 0, (byte) 255, 0, 0, 0, (byte) 255, (byte) 255, (byte) 255, (byte) 255
+        };
+        FramePreprocessor p = new FramePreprocessor(2, 2, 2);
+        FramePreprocessor.Result r = p.apply(List.of(frame(FrameEncoding.RGB24, 2, 2, rgb)));
+        assertThat(r.mask()).containsExactly(1f, 0f);
+        // slot 0, red plane: pixels (0,0)=255, (0,1)=0, (1,0)=0, (1,1)=255
+        assertThat(java.util.Arrays.copyOfRange(r.pixels(), 0, 4)).containsExactly(1f, 0f, 0f, 1f);
+        // slot 1 untouched (masked)
+        assertThat(java.util.Arrays.copyOfRange(r.pixels(), 12, 24)).containsOnly(0f);
+
+        FramePreprocessor.Result bgr = p.apply(List.of(frame(FrameEncoding.BGR24, 2, 2, rgb)));
+        // the first pixel's bytes 255,0,0 mean blue in BGR
+        assertThat(bgr.pixels()[0]).isZero();
+        assertThat(bgr.pixels()[8]).isEqualTo(1f);
+    }
+
+    @Test
+    void jpegDecodesAndCorruptOrMisdeclaredFramesStayMasked() throws Exception {
+        BufferedImage img = new BufferedImage(16, 8, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 16; x++) {
+                img.setRGB(x, y, 0x2080C0);
+            }
+        }
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        ImageIO.write(img, "jpg", jpeg);
+        byte[] good = jpeg.toByteArray();
+        byte[] corrupt = java.util.Arrays.copyOf(good, 20);
+        FramePreprocessor p = new FramePreprocessor(4, 4, 8);
+        FramePreprocessor.Result r =
+                p.apply(
+                        List.of(
+                                frame(FrameEncoding.JPEG, 16, 8, good),
+                                frame(FrameEncoding.JPEG, 16, 8, corrupt),
+                                frame(FrameEncoding.JPEG, 32, 8, good), // declares the wrong size
+                                frame(FrameEncoding.GRAY8, 2, 2, new byte[3]))); // wrong byte count
+        assertThat(r.mask()).containsExactly(1f, 0f, 0f, 0f);
+        assertThat(r.undecodable()).isEqualTo(3);
+        assertThat(r.pixels()[0]).isCloseTo(0x20 / 255f, Offset.offset(0.03f));
+        assertThat(r.pixels()[32]).isCloseTo(0x80 / 255f, Offset.offset(0.03f));
+        assertThat(r.pixels()[64]).isCloseTo(0xC0 / 255f, Offset.offset(0.03f));
+    }
+
+    @Test
+    void audioIsMixedToMonoResampledAndCleaned() {
+        // 48 kHz stereo, 100 ms: left 0.5, right -0.1, one NaN.
+        int frames = 4800;
+        ByteBuffer b = ByteBuffer.allocate(frames * 2 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < frames; i++) {
+            b.putFloat(i == 10 ? Float.NaN : 0.5f).putFloat(-0.1f);
+        }
+        b.flip();
+        WindowAudio audio =
+                WindowAudio.newBuilder()
+                        .setSampleRate(48_000)
+                        .setChannels(2)
+                        .setSamples(b)
+                        .setCoverage(1f)
+                        .setGaps(0)
+                        .build();
+        AudioPreprocessor.Result r = new AudioPreprocessor(16_000, 100_000).apply(audio);
+        assertThat(r.samples()).hasSize(1600);
+        assertThat(r.nonFinite()).isEqualTo(1);
+        assertThat(r.samples()[100]).isCloseTo(0.2f, Offset.offset(1e-6f));
+    }
+
+    @Test
+    void metadataKeepsManifestOrderAndFlagsWhatIsMissing() {
+        MetadataPreprocessor p = new MetadataPreprocessor(List.of("speed", "count", "temp"), 100f);
+        float[] v = p.apply(Map.of("count", 3.0, "speed", 1e9, "temp", Double.NaN, "other", 7.0));
+        assertThat(v).containsExactly(100f, 3f, 0f, 0f, 0f, 1f);
+        assertThat(p.apply(null)).containsExactly(0f, 0f, 0f, 1f, 1f, 1f);
+    }
+}
