@@ -1,0 +1,104 @@
+package io.avfuse.jobs.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.avfuse.jobs.encode.Encoders;
+import io.avfuse.jobs.encode.TextEncoder;
+import io.avfuse.jobs.encode.VideoEncoder;
+import io.avfuse.jobs.fuse.FusionHead;
+
+/**
+ * The whole model: four encoders into the joint space, then the fusion head.
+ *
+ * <p>Inputs ({@link #inputShapes}): frames {@code (B, K, 3, H, W)}, frame mask {@code (B, K)},
+ * log-mel {@code (B, 1, M, T)}, token ids {@code (B, L)}, metadata {@code (B, F)}, presence {@code
+ * (B, 4)}. Outputs: logits {@code (B, C)}, the fused embedding, then the video, audio, text and
+ * metadata embeddings, each {@code (B, E)} and L2-normalised. The fused embedding is the normalised
+ * mean of the present modalities' embeddings.
+ */
+public final class FusionModel extends AbstractBlock {
+    private final ModelManifest manifest;
+    private final VideoEncoder video;
+    private final SequentialBlock audio;
+    private final TextEncoder text;
+    private final SequentialBlock metadata;
+    private final FusionHead head;
+
+    public FusionModel(ModelManifest manifest) {
+        this.manifest = manifest;
+        int e = manifest.embedding();
+        video = addChildBlock("video", new VideoEncoder(e));
+        audio = addChildBlock("audio", Encoders.audio(e));
+        text =
+                addChildBlock(
+                        "text", new TextEncoder(manifest.vocabulary(), manifest.maxTokens(), e));
+        metadata = addChildBlock("metadata", Encoders.metadata(e));
+        head = addChildBlock("head", manifest.fusion().create(e, manifest.labels().size()));
+    }
+
+    /** Input shapes for a batch of {@code b}. */
+    public static Shape[] inputShapes(ModelManifest m, int b) {
+        return new Shape[] {
+            new Shape(b, m.frames(), 3, m.height(), m.width()),
+            new Shape(b, m.frames()),
+            new Shape(b, 1, m.audio().nMels(), m.audioFrames()),
+            new Shape(b, m.maxTokens()),
+            new Shape(b, m.metadataSize()),
+            new Shape(b, FusionHead.MODALITIES)
+        };
+    }
+
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList in, boolean training, PairList<String, Object> params) {
+        NDArray presence = in.get(5);
+        NDArray v =
+                video.forward(ps, new NDList(in.get(0), in.get(1)), training).singletonOrThrow();
+        NDArray a = audio.forward(ps, new NDList(in.get(2)), training).singletonOrThrow();
+        NDArray t = text.forward(ps, new NDList(in.get(3)), training).singletonOrThrow();
+        NDArray m = metadata.forward(ps, new NDList(in.get(4)), training).singletonOrThrow();
+        NDArray logits =
+                head.forward(ps, new NDList(v, a, t, m, presence), training).singletonOrThrow();
+        NDArray[] each = {v, a, t, m};
+        NDArray sum = null;
+        for (int i = 0; i < each.length; i++) {
+            NDArray present =
+                    presence.get(":, " + i + ":" + (i + 1)).gt(0).broadcast(each[i].getShape());
+            NDArray term = NDArrays.where(present, each[i], each[i].zerosLike());
+            sum = sum == null ? term : sum.add(term);
+        }
+        NDArray fused = sum.div(sum.square().sum(new int[] {1}, true).add(1e-12f).sqrt());
+        return new NDList(logits, fused, v, a, t, m);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        long b = inputShapes[0].get(0);
+        Shape e = new Shape(b, manifest.embedding());
+        return new Shape[] {new Shape(b, manifest.labels().size()), e, e, e, e, e};
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... s) {
+        long b = s[0].get(0);
+        int e = manifest.embedding();
+        video.initialize(manager, dataType, s[0], s[1]);
+        audio.initialize(manager, dataType, s[2]);
+        text.initialize(manager, dataType, s[3]);
+        metadata.initialize(manager, dataType, s[4]);
+        Shape one = new Shape(b, e);
+        head.initialize(manager, dataType, one, one, one, one, s[5]);
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+}

@@ -1,0 +1,99 @@
+package io.avfuse.jobs.model;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.avfuse.jobs.encode.AudioPreprocessor;
+import io.avfuse.jobs.encode.FramePreprocessor;
+import io.avfuse.jobs.encode.LogMelSpectrogram;
+import io.avfuse.jobs.encode.MetadataPreprocessor;
+import io.avfuse.schemas.AlignedWindow;
+import io.avfuse.schemas.ModalityPresence;
+import io.avfuse.schemas.WindowText;
+import java.util.List;
+
+/**
+ * Aligned windows to the model's input tensors, following the manifest. The presence mask is the
+ * aligner's, narrowed by what preprocessing found: a window whose every frame failed to decode
+ * counts as missing video.
+ */
+public final class WindowBatch {
+    private final ModelManifest manifest;
+    private final HuggingFaceTokenizer tokenizer;
+    private final FramePreprocessor frames;
+    private final AudioPreprocessor audio;
+    private final LogMelSpectrogram mel;
+    private final MetadataPreprocessor metadata;
+
+    public WindowBatch(ModelManifest manifest, HuggingFaceTokenizer tokenizer) {
+        this.manifest = manifest;
+        this.tokenizer = tokenizer;
+        this.frames = new FramePreprocessor(manifest.frames(), manifest.height(), manifest.width());
+        this.audio = new AudioPreprocessor(manifest.audio().sampleRate(), manifest.windowUs());
+        this.mel = new LogMelSpectrogram(manifest.audio());
+        this.metadata = new MetadataPreprocessor(manifest.features(), manifest.featureClip());
+    }
+
+    /** The inputs, and the effective presence rows ({@code [B][4]}). */
+    public record Inputs(NDList tensors, float[][] presence) {}
+
+    public Inputs toInputs(NDManager manager, List<AlignedWindow> windows) {
+        int b = windows.size();
+        int k = manifest.frames();
+        int pixels = 3 * manifest.height() * manifest.width();
+        float[] allPixels = new float[b * k * pixels];
+        float[][] frameMask = new float[b][];
+        float[][] mono = new float[b][];
+        int[][] tokens = new int[b][manifest.maxTokens()];
+        float[][] meta = new float[b][];
+        float[][] presence = new float[b][4];
+        for (int i = 0; i < b; i++) {
+            AlignedWindow w = windows.get(i);
+            ModalityPresence p = w.getPresence();
+            FramePreprocessor.Result f = frames.apply(w.getFrames());
+            System.arraycopy(f.pixels(), 0, allPixels, i * k * pixels, k * pixels);
+            frameMask[i] = f.mask();
+            boolean anyFrame = false;
+            for (float m : f.mask()) {
+                anyFrame |= m > 0;
+            }
+            mono[i] =
+                    w.getAudio() == null
+                            ? new float[audio.length()]
+                            : audio.apply(w.getAudio()).samples();
+            tokens[i] = tokens(w.getTexts());
+            meta[i] = metadata.apply(w.getMetadata());
+            presence[i][0] = p.getVideo() && anyFrame ? 1 : 0;
+            presence[i][1] = p.getAudio() && w.getAudio() != null ? 1 : 0;
+            presence[i][2] = p.getText() && tokens[i][0] != 0 ? 1 : 0;
+            presence[i][3] = p.getMetadata() && w.getMetadata() != null ? 1 : 0;
+        }
+        NDArray pix =
+                manager.create(allPixels, new Shape(b, k, 3, manifest.height(), manifest.width()));
+        NDArray logMel = mel.compute(manager.create(mono)).expandDims(1);
+        return new Inputs(
+                new NDList(
+                        pix,
+                        manager.create(frameMask),
+                        logMel,
+                        manager.create(tokens),
+                        manager.create(meta),
+                        manager.create(presence)),
+                presence);
+    }
+
+    private int[] tokens(List<WindowText> texts) {
+        int[] ids = new int[manifest.maxTokens()];
+        StringBuilder joined = new StringBuilder();
+        for (WindowText t : texts) {
+            joined.append(t.getText()).append(' ');
+        }
+        long[] raw = tokenizer.encode(joined.toString(), false, false).getIds();
+        for (int i = 0; i < Math.min(ids.length, raw.length); i++) {
+            ids[i] = (int) raw[i];
+        }
+        return ids;
+    }
+}

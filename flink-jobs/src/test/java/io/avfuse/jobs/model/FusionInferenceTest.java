@@ -1,0 +1,229 @@
+package io.avfuse.jobs.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
+import io.avfuse.jobs.encode.LogMelSpectrogram;
+import io.avfuse.jobs.encode.WordVocabulary;
+import io.avfuse.jobs.fuse.FusionKind;
+import io.avfuse.schemas.AlignedWindow;
+import io.avfuse.schemas.FrameEncoding;
+import io.avfuse.schemas.ModalityPresence;
+import io.avfuse.schemas.Prediction;
+import io.avfuse.schemas.TextKind;
+import io.avfuse.schemas.WindowAudio;
+import io.avfuse.schemas.WindowFrame;
+import io.avfuse.schemas.WindowText;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FusionInferenceTest {
+    @TempDir Path tmp;
+
+    static ModelManifest manifest(int vocabulary, int embedding) {
+        return new ModelManifest(
+                ModelManifest.ARCHITECTURE,
+                "test-7",
+                List.of("calm", "goal", "foul"),
+                embedding,
+                FusionKind.GATED,
+                4,
+                16,
+                16,
+                LogMelSpectrogram.Params.DEFAULT,
+                8,
+                vocabulary,
+                List.of("speed"),
+                100f,
+                1_000_000);
+    }
+
+    /** Saves a freshly initialised model; returns its directory. */
+    static Path savedModel(Path tmp, int embedding) throws Exception {
+        WordVocabulary vocab = WordVocabulary.build(List.of("goal foul calm crowd referee"), 16);
+        Path tokenizer = tmp.resolve("tok/tokenizer.json");
+        vocab.write(tokenizer);
+        ModelManifest m = manifest(vocab.size(), embedding);
+        Path dir = tmp.resolve("model-" + embedding);
+        try (Model model = Model.newInstance("avfuse", Device.cpu(), "PyTorch")) {
+            model.getNDManager().getEngine().setRandomSeed(1);
+            FusionModel block = new FusionModel(m);
+            model.setBlock(block);
+            block.initialize(model.getNDManager(), DataType.FLOAT32, FusionModel.inputShapes(m, 1));
+            ModelDirectory.save(model, m, tokenizer, dir);
+        }
+        return dir;
+    }
+
+    static AlignedWindow window(String stream, int i, boolean video, boolean audio, boolean text) {
+        List<WindowFrame> frames = new ArrayList<>();
+        if (video) {
+            for (int f = 0; f < 4; f++) {
+                byte[] gray = new byte[16 * 16];
+                java.util.Arrays.fill(gray, (byte) (40 * f + i));
+                frames.add(
+                        WindowFrame.newBuilder()
+                                .setEventTimeUs(f)
+                                .setFrameIndex(f)
+                                .setWidth(16)
+                                .setHeight(16)
+                                .setEncoding(FrameEncoding.GRAY8)
+                                .setData(ByteBuffer.wrap(gray))
+                                .build());
+            }
+        }
+        WindowAudio a = null;
+        if (audio) {
+            ByteBuffer s = ByteBuffer.allocate(16_000 * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int n = 0; n < 16_000; n++) {
+                s.putFloat((float) Math.sin(2 * Math.PI * (300 + 100 * i) * n / 16_000.0));
+            }
+            s.flip();
+            a =
+                    WindowAudio.newBuilder()
+                            .setSampleRate(16_000)
+                            .setChannels(1)
+                            .setSamples(s)
+                            .setCoverage(1f)
+                            .setGaps(0)
+                            .build();
+        }
+        List<WindowText> texts =
+                text
+                        ? List.of(
+                                WindowText.newBuilder()
+                                        .setEventTimeUs(0)
+                                        .setDurationUs(0)
+                                        .setKind(TextKind.CAPTION)
+                                        .setText("GOAL by the crowd")
+                                        .build())
+                        : List.of();
+        return AlignedWindow.newBuilder()
+                .setStreamId(stream)
+                .setWindowStartUs(i * 1_000_000L)
+                .setWindowEndUs((i + 1) * 1_000_000L)
+                .setPresence(
+                        ModalityPresence.newBuilder()
+                                .setVideo(video)
+                                .setAudio(audio)
+                                .setText(text)
+                                .setMetadata(true)
+                                .build())
+                .setFrames(frames)
+                .setFramesSeen(frames.size())
+                .setAudio(a)
+                .setTexts(texts)
+                .setTextCarriedOver(false)
+                .setMetadata(Map.of("speed", 3.0))
+                .setMetadataTimeUs(1)
+                .setAlignedAtUs(42)
+                .build();
+    }
+
+    @Test
+    void everyWindowGetsAPredictionAndEmbeddingFlaggedWhereAModalityIsMissing() throws Exception {
+        Path dir = savedModel(tmp, 16);
+        FusionInference inference = new FusionInference(dir);
+        inference.open("cpu");
+        try {
+            List<AlignedWindow> windows =
+                    List.of(
+                            window("a", 0, true, true, true),
+                            window("a", 1, true, false, true),
+                            window("b", 0, false, true, true));
+            List<Scored> out = inference.infer(windows);
+            assertThat(out).hasSize(3);
+            assertThat(out)
+                    .extracting(s -> s.prediction.getDegraded())
+                    .containsExactly(false, true, true);
+            assertThat(out).extracting(s -> s.prediction.getModelVersion()).containsOnly("test-7");
+            for (Scored s : out) {
+                Prediction p = s.prediction;
+                assertThat(p.getScores().stream().mapToDouble(Float::doubleValue).sum())
+                        .isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+                assertThat(p.getLabel())
+                        .isEqualTo(List.of("calm", "goal", "foul").get(p.getLabelIndex()));
+                assertThat(p.getConfidence()).isEqualTo(p.getScores().get(p.getLabelIndex()));
+                assertThat(p.getTimes().getBatchSize()).isEqualTo(3);
+                assertThat(p.getTimes().getAlignedAtUs()).isEqualTo(42);
+                double norm =
+                        Math.sqrt(s.embedding.getFused().stream().mapToDouble(x -> x * x).sum());
+                assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+            }
+            assertThat(out.get(1).embedding.getAudio()).isNull();
+            assertThat(out.get(1).prediction.getPresence().getAudio()).isFalse();
+            assertThat(out.get(2).embedding.getVideo()).isNull();
+            assertThat(out.get(0).embedding.getText()).hasSize(16);
+
+            // The same windows one by one give the same results as in the batch.
+            Scored alone = inference.infer(List.of(windows.get(1))).get(0);
+            for (int c = 0; c < 3; c++) {
+                assertThat(alone.prediction.getScores().get(c))
+                        .isCloseTo(
+                                out.get(1).prediction.getScores().get(c),
+                                org.assertj.core.data.Offset.offset(1e-5f));
+            }
+        } finally {
+            inference.close();
+        }
+    }
+
+    @Test
+    void aModelThatDoesNotMatchItsManifestFailsAtLoadWithAClearMessage() throws Exception {
+        Path dir = savedModel(tmp, 16);
+        manifest(16, 24).write(dir); // the manifest now claims another embedding size
+        assertThatThrownBy(() -> ModelDirectory.load(dir, Device.cpu()))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("cannot load the parameters in " + dir)
+                .hasMessageContaining("embedding 24");
+        assertThatThrownBy(() -> ModelDirectory.load(tmp.resolve("nowhere"), Device.cpu()))
+                .hasMessageContaining("model directory not found");
+        java.nio.file.Files.delete(
+                savedModel(tmp.resolve("x"), 16).resolve(ModelDirectory.TOKENIZER));
+        assertThatThrownBy(() -> ModelDirectory.load(tmp.resolve("x/model-16"), Device.cpu()))
+                .hasMessageContaining("no tokenizer.json");
+    }
+
+    @Test
+    void loadedParametersGiveTheSameOutputsAsTheSavedModel() throws Exception {
+        Path dir = savedModel(tmp, 16);
+        try (ModelDirectory.Loaded a = ModelDirectory.load(dir, Device.cpu());
+                ModelDirectory.Loaded b = ModelDirectory.load(dir, Device.cpu())) {
+            WindowBatch batch = new WindowBatch(a.manifest(), a.tokenizer());
+            var inputs =
+                    batch.toInputs(
+                            a.model().getNDManager(), List.of(window("a", 2, true, true, false)));
+            NDList outA =
+                    a.model()
+                            .getBlock()
+                            .forward(
+                                    new ParameterStore(a.model().getNDManager(), false),
+                                    inputs.tensors(),
+                                    false);
+            var inputsB =
+                    new WindowBatch(b.manifest(), b.tokenizer())
+                            .toInputs(
+                                    b.model().getNDManager(),
+                                    List.of(window("a", 2, true, true, false)));
+            NDList outB =
+                    b.model()
+                            .getBlock()
+                            .forward(
+                                    new ParameterStore(b.model().getNDManager(), false),
+                                    inputsB.tensors(),
+                                    false);
+            assertThat(outA.get(0).toFloatArray()).containsExactly(outB.get(0).toFloatArray());
+        }
+    }
+}
