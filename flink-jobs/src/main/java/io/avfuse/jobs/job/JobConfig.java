@@ -87,7 +87,7 @@ public final class JobConfig {
         Configuration conf = Configuration.fromMap(options);
         for (ConfigOption<?> option : JobOptions.ALL) {
             try {
-                conf.get(option);
+                conf.getOptional(option);
             } catch (RuntimeException ex) {
                 throw new IllegalArgumentException(
                         "bad value '"
@@ -122,6 +122,10 @@ public final class JobConfig {
 
     public <T> T get(ConfigOption<T> option) {
         return conf.get(option);
+    }
+
+    public <T> java.util.Optional<T> getOptional(ConfigOption<T> option) {
+        return conf.getOptional(option);
     }
 
     public KafkaConnection kafka() {
@@ -166,7 +170,10 @@ public final class JobConfig {
     public static String describeOptions() {
         StringBuilder sb = new StringBuilder();
         for (ConfigOption<?> o : JobOptions.ALL) {
-            sb.append(String.format("  %-36s default %s%n", o.key(), o.defaultValue()));
+            sb.append(
+                    String.format(
+                            "  %-36s default %s%n",
+                            o.key(), o.hasDefaultValue() ? o.defaultValue() : "(none)"));
             String d = o.description().toString();
             if (!d.isBlank()) {
                 sb.append("      ").append(d).append('\n');

@@ -117,6 +117,29 @@ public final class JobOptions {
     public static final ConfigOption<Integer> MAX_TEXTS_PER_WINDOW =
             key("align.max-texts-per-window").intType().defaultValue(64);
 
+    // --- Model and inference -----------------------------------------------------------------
+    public static final ConfigOption<String> MODEL_DIR =
+            key("model.dir")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Model directory (manifest.json, tokenizer.json, parameters) the"
+                                    + " fuse job serves; checked at start.");
+    public static final ConfigOption<Integer> BATCH_SIZE =
+            key("inference.batch-size")
+                    .intType()
+                    .defaultValue(32)
+                    .withDescription("Windows per model call, across streams.");
+    public static final ConfigOption<Duration> MAX_WAIT =
+            key("inference.max-wait")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(50))
+                    .withDescription("Longest a window waits for its batch to fill.");
+    public static final ConfigOption<String> TOPIC_PREDICTIONS =
+            key("topics.predictions").stringType().defaultValue("av.predictions");
+    public static final ConfigOption<String> TOPIC_EMBEDDINGS =
+            key("topics.embeddings").stringType().defaultValue("av.embeddings");
+
     // --- Job ---------------------------------------------------------------------------------
     public static final ConfigOption<Integer> PARALLELISM =
             key("job.parallelism").intType().defaultValue(1);
@@ -157,6 +180,11 @@ public final class JobOptions {
                     MAX_PENDING_WINDOWS,
                     MAX_FRAMES_PER_WINDOW,
                     MAX_TEXTS_PER_WINDOW,
+                    MODEL_DIR,
+                    BATCH_SIZE,
+                    MAX_WAIT,
+                    TOPIC_PREDICTIONS,
+                    TOPIC_EMBEDDINGS,
                     PARALLELISM,
                     CHECKPOINT_INTERVAL);
 }

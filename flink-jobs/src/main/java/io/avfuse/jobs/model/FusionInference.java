@@ -141,12 +141,15 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
         return new Scored(prediction, embedding);
     }
 
-    /**
-     * Degraded when a modality the model uses is missing; metadata counts only if it has features.
-     */
+    /** Degraded when a modality the model was trained on is missing from the window. */
     static boolean degraded(float[] present, ModelManifest m) {
-        boolean missing = present[0] == 0 || present[1] == 0 || present[2] == 0;
-        return missing || (!m.features().isEmpty() && present[3] == 0);
+        String[] names = {"video", "audio", "text", "metadata"};
+        for (int n = 0; n < names.length; n++) {
+            if (present[n] == 0 && m.modalities().contains(names[n])) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static float[][] rows(NDArray a) {

@@ -18,6 +18,8 @@ import java.util.List;
  * @param architecture always {@link #ARCHITECTURE} for built-in models
  * @param version tagged on every output record
  * @param labels class names, in logit order
+ * @param modalities the modalities the model was trained on (video, audio, text, metadata): a
+ *     window missing one of them is degraded
  * @param embedding size of the joint embedding space
  * @param fusion the fusion head
  * @param frames K frames per window; {@code height} x {@code width} after resizing
@@ -32,6 +34,7 @@ public record ModelManifest(
         String architecture,
         String version,
         List<String> labels,
+        List<String> modalities,
         int embedding,
         FusionKind fusion,
         int frames,
@@ -52,6 +55,12 @@ public record ModelManifest(
 
     public ModelManifest {
         labels = List.copyOf(labels);
+        modalities = List.copyOf(modalities);
+        for (String m : modalities) {
+            if (!List.of("video", "audio", "text", "metadata").contains(m)) {
+                throw new IllegalArgumentException("unknown modality '" + m + "' in manifest");
+            }
+        }
         features = List.copyOf(features);
         if (labels.size() < 2) {
             throw new IllegalArgumentException("a model needs at least 2 labels");

@@ -10,6 +10,7 @@ import io.avfuse.connectors.serde.RecordType;
 import io.avfuse.connectors.serde.WireFormat;
 import io.avfuse.connectors.testing.KafkaTestClients;
 import io.avfuse.jobs.align.AlignFixtures;
+import io.avfuse.jobs.align.Modality;
 import io.avfuse.jobs.align.ModalityEvent;
 import io.avfuse.schemas.AlignedWindow;
 import io.avfuse.schemas.DeadLetter;
@@ -52,56 +53,31 @@ class AlignmentPipelineITCase {
 
     @Test
     void streamsBecomeExactlyTheExpectedWindows() throws Exception {
-        String video = KAFKA.uniqueTopic("video");
-        String audio = KAFKA.uniqueTopic("audio");
-        String text = KAFKA.uniqueTopic("text");
+        Scenario scenario =
+                new Scenario(KAFKA, "align")
+                        .av("cam-0", SECONDS, null, 0)
+                        .av("cam-1", SECONDS, Modality.AUDIO, 3_000_000) // loses its audio
+                        .av("cam-2", SECONDS, null, 0)
+                        .av("cam-3", SECONDS, null, 0)
+                        .add(
+                                ModalityEvent.of(
+                                        AlignFixtures.caption(
+                                                "cam-2", 500_000, 1_000_000, "kick off")))
+                        .add(ModalityEvent.of(AlignFixtures.caption("cam-2", 3_500_000, 0, "goal")))
+                        .add(ModalityEvent.of(AlignFixtures.metadata("cam-3", 200_000, 4.5)));
+        String video = scenario.video;
+        String audio = scenario.audio;
+        String text = scenario.text;
         String aligned = KAFKA.uniqueTopic("aligned");
         String dlq = KAFKA.uniqueTopic("deadletter");
-        KAFKA.createTopics(1, (short) 1, video, audio, aligned, dlq);
-        KAFKA.createTopics(3, (short) 1, text);
-
-        List<ProducerRecord<byte[], byte[]>> input = new ArrayList<>();
-        AvroSerde<io.avfuse.schemas.VideoFrame> vs =
-                AvroSerde.of(RecordType.VIDEO_FRAME, WireFormat.SINGLE_OBJECT);
-        AvroSerde<io.avfuse.schemas.AudioChunk> as =
-                AvroSerde.of(RecordType.AUDIO_CHUNK, WireFormat.SINGLE_OBJECT);
-        AvroSerde<io.avfuse.schemas.TextEvent> ts =
-                AvroSerde.of(RecordType.TEXT_EVENT, WireFormat.SINGLE_OBJECT);
-        List<ModalityEvent> events = new ArrayList<>();
-        for (int s = 0; s < 4; s++) {
-            String stream = "cam-" + s;
-            for (ModalityEvent e : AlignFixtures.av(stream, 0, SECONDS * 1_000_000L)) {
-                boolean cam1LostAudio =
-                        s == 1 && e.audio != null && e.eventTimeUs() >= T0 + 3_000_000;
-                if (!cam1LostAudio) {
-                    events.add(e);
-                }
-            }
-        }
-        events.add(
-                ModalityEvent.of(AlignFixtures.caption("cam-2", 500_000, 1_000_000, "kick off")));
-        events.add(ModalityEvent.of(AlignFixtures.caption("cam-2", 3_500_000, 0, "goal")));
-        events.add(ModalityEvent.of(AlignFixtures.metadata("cam-3", 200_000, 4.5)));
-        // A clock stream far ahead moves the video and audio watermarks past every window above.
-        events.add(ModalityEvent.of(AlignFixtures.frame("clock", 500)));
-        events.add(ModalityEvent.of(AlignFixtures.chunk("clock", 1000)));
-        events.sort(Comparator.comparingLong(ModalityEvent::eventTimeUs));
-        for (ModalityEvent e : events) {
-            byte[] key = e.streamId().getBytes(StandardCharsets.UTF_8);
-            if (e.video != null) {
-                input.add(new ProducerRecord<>(video, key, vs.encode(e.video)));
-            } else if (e.audio != null) {
-                input.add(new ProducerRecord<>(audio, key, as.encode(e.audio)));
-            } else {
-                input.add(new ProducerRecord<>(text, key, ts.encode(e.text)));
-            }
-        }
+        KAFKA.createTopics(1, (short) 1, aligned, dlq);
+        List<ProducerRecord<byte[], byte[]>> malformed = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            input.add(
+            malformed.add(
                     new ProducerRecord<>(
                             video, "cam-0".getBytes(), new byte[] {(byte) 0xC3, 1, (byte) i}));
         }
-        KafkaTestClients.produce(KAFKA.bootstrapServers(), input);
+        scenario.produce(KAFKA, malformed);
 
         JobConfig cfg =
                 JobConfig.load(

@@ -28,14 +28,19 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class FusionInferenceTest {
+public class FusionInferenceTest {
     @TempDir Path tmp;
 
     static ModelManifest manifest(int vocabulary, int embedding) {
+        return manifest(vocabulary, embedding, List.of("video", "audio", "text"));
+    }
+
+    static ModelManifest manifest(int vocabulary, int embedding, List<String> modalities) {
         return new ModelManifest(
                 ModelManifest.ARCHITECTURE,
                 "test-7",
                 List.of("calm", "goal", "foul"),
+                modalities,
                 embedding,
                 FusionKind.GATED,
                 4,
@@ -49,12 +54,17 @@ class FusionInferenceTest {
                 1_000_000);
     }
 
-    /** Saves a freshly initialised model; returns its directory. */
     static Path savedModel(Path tmp, int embedding) throws Exception {
+        return savedModel(tmp, embedding, List.of("video", "audio", "text"));
+    }
+
+    /** Saves a freshly initialised model trained on {@code modalities}; returns its directory. */
+    public static Path savedModel(Path tmp, int embedding, List<String> modalities)
+            throws Exception {
         WordVocabulary vocab = WordVocabulary.build(List.of("goal foul calm crowd referee"), 16);
         Path tokenizer = tmp.resolve("tok/tokenizer.json");
         vocab.write(tokenizer);
-        ModelManifest m = manifest(vocab.size(), embedding);
+        ModelManifest m = manifest(vocab.size(), embedding, modalities);
         Path dir = tmp.resolve("model-" + embedding);
         try (Model model = Model.newInstance("avfuse", Device.cpu(), "PyTorch")) {
             model.getNDManager().getEngine().setRandomSeed(1);

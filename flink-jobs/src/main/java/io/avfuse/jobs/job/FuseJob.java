@@ -1,0 +1,146 @@
+package io.avfuse.jobs.job;
+
+import io.avfuse.connectors.kafka.AvroKafkaSink;
+import io.avfuse.connectors.kafka.KafkaConnection;
+import io.avfuse.connectors.serde.RecordType;
+import io.avfuse.jobs.infer.BatchingInferenceOperator;
+import io.avfuse.jobs.model.FusionInference;
+import io.avfuse.jobs.model.Scored;
+import io.avfuse.schemas.AudioChunk;
+import io.avfuse.schemas.DeadLetter;
+import io.avfuse.schemas.Embedding;
+import io.avfuse.schemas.Prediction;
+import io.avfuse.schemas.TextEvent;
+import io.avfuse.schemas.VideoFrame;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.types.Either;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The fusion job: align, batch across streams, one model call per batch, and predictions and
+ * embeddings to Kafka exactly once. Dead letters of every stage go to the dead-letter topic.
+ *
+ * <p>{@code avfuse fuse --set model.dir=models/demo --set kafka.bootstrap-servers=127.0.0.1:9092}
+ */
+@Command(
+        name = "fuse",
+        mixinStandardHelpOptions = true,
+        description = "Predict and embed aligned audio-visual windows with a fusion model.")
+public final class FuseJob implements Callable<Integer> {
+    @Option(names = "--config", description = "YAML file of job options.")
+    Path config;
+
+    @Option(names = "--set", description = "key=value override of a job option (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    /** The job's outputs. */
+    public record Fused(
+            DataStream<Prediction> predictions,
+            DataStream<Embedding> embeddings,
+            DataStream<DeadLetter> deadLetters) {}
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new FuseJob());
+        cli.getCommandSpec()
+                .usageMessage()
+                .footer(
+                        String.format(
+                                "%nOptions for --config / --set:%n%s",
+                                JobConfig.describeOptions()));
+        System.exit(cli.execute(args));
+    }
+
+    /** The wiring: sources in, the three output streams out. */
+    public static Fused define(
+            StreamExecutionEnvironment env,
+            JobConfig cfg,
+            Source<Either<DeadLetter, VideoFrame>, ?, ?> video,
+            Source<Either<DeadLetter, AudioChunk>, ?, ?> audio,
+            Source<Either<DeadLetter, TextEvent>, ?, ?> text) {
+        String modelDir =
+                cfg.getOptional(JobOptions.MODEL_DIR)
+                        .orElseThrow(
+                                () ->
+                                        new IllegalArgumentException(
+                                                "option 'model.dir' is required by the fuse job"));
+        AlignmentPipeline.Aligned aligned = AlignmentPipeline.define(env, cfg, video, audio, text);
+        SingleOutputStreamOperator<Scored> scored =
+                aligned.windows()
+                        .transform(
+                                "infer",
+                                TypeInformation.of(Scored.class),
+                                new BatchingInferenceOperator<>(
+                                        new FusionInference(Path.of(modelDir)),
+                                        cfg.get(JobOptions.BATCH_SIZE),
+                                        cfg.get(JobOptions.MAX_WAIT).toMillis()))
+                        .uid("infer-v1");
+        DataStream<Prediction> predictions =
+                scored.map(s -> s.prediction)
+                        .returns(new AvroTypeInfo<>(Prediction.class))
+                        .name("predictions")
+                        .uid("predictions-v1");
+        DataStream<Embedding> embeddings =
+                scored.map(s -> s.embedding)
+                        .returns(new AvroTypeInfo<>(Embedding.class))
+                        .name("embeddings")
+                        .uid("embeddings-v1");
+        return new Fused(predictions, embeddings, aligned.deadLetters());
+    }
+
+    /** Predictions, embeddings and dead letters to their topics, exactly once. */
+    public static void sinks(Fused fused, JobConfig cfg, KafkaConnection kafka) {
+        String group = cfg.get(JobOptions.KAFKA_GROUP);
+        fused.predictions()
+                .sinkTo(
+                        AvroKafkaSink.builder(RecordType.PREDICTION)
+                                .connection(kafka)
+                                .topic(cfg.get(JobOptions.TOPIC_PREDICTIONS))
+                                .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
+                                .transactionalIdPrefix(group + "-fuse-predictions")
+                                .build())
+                .name("predictions-sink")
+                .uid("predictions-sink-v1");
+        fused.embeddings()
+                .sinkTo(
+                        AvroKafkaSink.builder(RecordType.EMBEDDING)
+                                .connection(kafka)
+                                .topic(cfg.get(JobOptions.TOPIC_EMBEDDINGS))
+                                .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
+                                .transactionalIdPrefix(group + "-fuse-embeddings")
+                                .build())
+                .name("embeddings-sink")
+                .uid("embeddings-sink-v1");
+        fused.deadLetters()
+                .sinkTo(
+                        AvroKafkaSink.builder(RecordType.DEAD_LETTER)
+                                .connection(kafka)
+                                .topic(cfg.get(JobOptions.TOPIC_DEADLETTER))
+                                .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
+                                .transactionalIdPrefix(group + "-fuse-deadletter")
+                                .build())
+                .name("deadletter-sink")
+                .uid("deadletter-sink-v1");
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        JobConfig cfg = JobConfig.load(config, overrides);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        AlignJob.configure(env, cfg);
+        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg);
+        sinks(define(env, cfg, in.video(), in.audio(), in.text()), cfg, cfg.kafka());
+        env.execute("avfuse-fuse");
+        return 0;
+    }
+}

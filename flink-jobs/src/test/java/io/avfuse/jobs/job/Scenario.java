@@ -1,0 +1,78 @@
+package io.avfuse.jobs.job;
+
+import static io.avfuse.jobs.align.AlignFixtures.T0;
+
+import io.avfuse.connectors.broker.KafkaBrokerExtension;
+import io.avfuse.connectors.serde.AvroSerde;
+import io.avfuse.connectors.serde.RecordType;
+import io.avfuse.connectors.serde.WireFormat;
+import io.avfuse.connectors.testing.KafkaTestClients;
+import io.avfuse.jobs.align.AlignFixtures;
+import io.avfuse.jobs.align.Modality;
+import io.avfuse.jobs.align.ModalityEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Streams with known timestamps for the job ITCases: {@code streams} of {@code seconds} of A/V,
+ * with modalities cut from a given second on, extra events, and a "clock" stream 20 s ahead that
+ * carries the video and audio watermarks past every window.
+ */
+final class Scenario {
+    final String video;
+    final String audio;
+    final String text;
+    private final List<ModalityEvent> events = new ArrayList<>();
+
+    Scenario(KafkaBrokerExtension kafka, String prefix) {
+        video = kafka.uniqueTopic(prefix + "-video");
+        audio = kafka.uniqueTopic(prefix + "-audio");
+        text = kafka.uniqueTopic(prefix + "-text");
+        kafka.createTopics(1, (short) 1, video, audio);
+        kafka.createTopics(3, (short) 1, text); // some partitions never see a record: idleness
+    }
+
+    /** A/V of {@code stream} for {@code seconds}, without {@code cut} from {@code cutAtUs} on. */
+    Scenario av(String stream, int seconds, Modality cut, long cutAtUs) {
+        for (ModalityEvent e : AlignFixtures.av(stream, 0, seconds * 1_000_000L)) {
+            if (cut == null || e.modality() != cut || e.eventTimeUs() < T0 + cutAtUs) {
+                events.add(e);
+            }
+        }
+        return this;
+    }
+
+    Scenario add(ModalityEvent e) {
+        events.add(e);
+        return this;
+    }
+
+    void produce(KafkaBrokerExtension kafka, List<ProducerRecord<byte[], byte[]>> extra)
+            throws Exception {
+        events.add(ModalityEvent.of(AlignFixtures.frame("clock", 500)));
+        events.add(ModalityEvent.of(AlignFixtures.chunk("clock", 1000)));
+        events.sort(Comparator.comparingLong(ModalityEvent::eventTimeUs));
+        AvroSerde<io.avfuse.schemas.VideoFrame> vs =
+                AvroSerde.of(RecordType.VIDEO_FRAME, WireFormat.SINGLE_OBJECT);
+        AvroSerde<io.avfuse.schemas.AudioChunk> as =
+                AvroSerde.of(RecordType.AUDIO_CHUNK, WireFormat.SINGLE_OBJECT);
+        AvroSerde<io.avfuse.schemas.TextEvent> ts =
+                AvroSerde.of(RecordType.TEXT_EVENT, WireFormat.SINGLE_OBJECT);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (ModalityEvent e : events) {
+            byte[] key = e.streamId().getBytes(StandardCharsets.UTF_8);
+            if (e.video != null) {
+                records.add(new ProducerRecord<>(video, key, vs.encode(e.video)));
+            } else if (e.audio != null) {
+                records.add(new ProducerRecord<>(audio, key, as.encode(e.audio)));
+            } else {
+                records.add(new ProducerRecord<>(text, key, ts.encode(e.text)));
+            }
+        }
+        records.addAll(extra);
+        KafkaTestClients.produce(kafka.bootstrapServers(), records);
+    }
+}
