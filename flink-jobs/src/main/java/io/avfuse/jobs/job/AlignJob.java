@@ -1,6 +1,5 @@
 package io.avfuse.jobs.job;
 
-import io.avfuse.connectors.kafka.AvroKafkaSink;
 import io.avfuse.connectors.kafka.AvroKafkaSource;
 import io.avfuse.connectors.kafka.KafkaConnection;
 import io.avfuse.connectors.serde.RecordType;
@@ -19,7 +18,6 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,8 +30,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "align",
         mixinStandardHelpOptions = true,
-        description = "Align video, audio and text topics into event-time windows.",
-        footer = {"%nOptions for --config / --set:%n", "%s"})
+        description = "Align video, audio and text topics into event-time windows.")
 public final class AlignJob implements Callable<Integer> {
     @Option(names = "--config", description = "YAML file of job options.")
     Path config;
@@ -42,14 +39,7 @@ public final class AlignJob implements Callable<Integer> {
     List<String> overrides = new ArrayList<>();
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new AlignJob());
-        cli.getCommandSpec()
-                .usageMessage()
-                .footer(
-                        String.format(
-                                "%nOptions for --config / --set:%n%s",
-                                JobConfig.describeOptions()));
-        System.exit(cli.execute(args));
+        System.exit(JobCli.run(new AlignJob(), args));
     }
 
     @Override
@@ -100,29 +90,21 @@ public final class AlignJob implements Callable<Integer> {
     }
 
     static void sinks(AlignmentPipeline.Aligned aligned, JobConfig cfg, KafkaConnection kafka) {
-        aligned.deadLetters()
-                .sinkTo(
-                        AvroKafkaSink.builder(RecordType.DEAD_LETTER)
-                                .connection(kafka)
-                                .topic(cfg.get(JobOptions.TOPIC_DEADLETTER))
-                                .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
-                                .transactionalIdPrefix(
-                                        cfg.get(JobOptions.KAFKA_GROUP) + "-align-deadletter")
-                                .build())
-                .name("deadletter-sink")
-                .uid("deadletter-sink-v1");
+        JobSinks.exactlyOnce(
+                aligned.deadLetters(),
+                RecordType.DEAD_LETTER,
+                JobOptions.TOPIC_DEADLETTER,
+                "align",
+                cfg,
+                kafka);
         if (cfg.get(JobOptions.WRITE_ALIGNED)) {
-            aligned.windows()
-                    .sinkTo(
-                            AvroKafkaSink.builder(RecordType.ALIGNED_WINDOW)
-                                    .connection(kafka)
-                                    .topic(cfg.get(JobOptions.TOPIC_ALIGNED))
-                                    .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
-                                    .transactionalIdPrefix(
-                                            cfg.get(JobOptions.KAFKA_GROUP) + "-align-aligned")
-                                    .build())
-                    .name("aligned-sink")
-                    .uid("aligned-sink-v1");
+            JobSinks.exactlyOnce(
+                    aligned.windows(),
+                    RecordType.ALIGNED_WINDOW,
+                    JobOptions.TOPIC_ALIGNED,
+                    "align",
+                    cfg,
+                    kafka);
         }
     }
 }

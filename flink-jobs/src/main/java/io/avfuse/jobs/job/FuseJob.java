@@ -1,6 +1,5 @@
 package io.avfuse.jobs.job;
 
-import io.avfuse.connectors.kafka.AvroKafkaSink;
 import io.avfuse.connectors.kafka.KafkaConnection;
 import io.avfuse.connectors.serde.RecordType;
 import io.avfuse.jobs.infer.BatchingInferenceOperator;
@@ -23,7 +22,6 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -51,14 +49,7 @@ public final class FuseJob implements Callable<Integer> {
             DataStream<DeadLetter> deadLetters) {}
 
     public static void main(String[] args) {
-        CommandLine cli = new CommandLine(new FuseJob());
-        cli.getCommandSpec()
-                .usageMessage()
-                .footer(
-                        String.format(
-                                "%nOptions for --config / --set:%n%s",
-                                JobConfig.describeOptions()));
-        System.exit(cli.execute(args));
+        System.exit(JobCli.run(new FuseJob(), args));
     }
 
     /** The wiring: sources in, the three output streams out. */
@@ -100,37 +91,27 @@ public final class FuseJob implements Callable<Integer> {
 
     /** Predictions, embeddings and dead letters to their topics, exactly once. */
     public static void sinks(Fused fused, JobConfig cfg, KafkaConnection kafka) {
-        String group = cfg.get(JobOptions.KAFKA_GROUP);
-        fused.predictions()
-                .sinkTo(
-                        AvroKafkaSink.builder(RecordType.PREDICTION)
-                                .connection(kafka)
-                                .topic(cfg.get(JobOptions.TOPIC_PREDICTIONS))
-                                .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
-                                .transactionalIdPrefix(group + "-fuse-predictions")
-                                .build())
-                .name("predictions-sink")
-                .uid("predictions-sink-v1");
-        fused.embeddings()
-                .sinkTo(
-                        AvroKafkaSink.builder(RecordType.EMBEDDING)
-                                .connection(kafka)
-                                .topic(cfg.get(JobOptions.TOPIC_EMBEDDINGS))
-                                .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
-                                .transactionalIdPrefix(group + "-fuse-embeddings")
-                                .build())
-                .name("embeddings-sink")
-                .uid("embeddings-sink-v1");
-        fused.deadLetters()
-                .sinkTo(
-                        AvroKafkaSink.builder(RecordType.DEAD_LETTER)
-                                .connection(kafka)
-                                .topic(cfg.get(JobOptions.TOPIC_DEADLETTER))
-                                .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
-                                .transactionalIdPrefix(group + "-fuse-deadletter")
-                                .build())
-                .name("deadletter-sink")
-                .uid("deadletter-sink-v1");
+        JobSinks.exactlyOnce(
+                fused.predictions(),
+                RecordType.PREDICTION,
+                JobOptions.TOPIC_PREDICTIONS,
+                "fuse",
+                cfg,
+                kafka);
+        JobSinks.exactlyOnce(
+                fused.embeddings(),
+                RecordType.EMBEDDING,
+                JobOptions.TOPIC_EMBEDDINGS,
+                "fuse",
+                cfg,
+                kafka);
+        JobSinks.exactlyOnce(
+                fused.deadLetters(),
+                RecordType.DEAD_LETTER,
+                JobOptions.TOPIC_DEADLETTER,
+                "fuse",
+                cfg,
+                kafka);
     }
 
     @Override
