@@ -19,9 +19,12 @@ public final class MetadataPreprocessor {
         this.clip = clip;
     }
 
-    /** Length of the vector: one value and one "missing" flag per feature. */
+    /**
+     * Length of the vector: one value and one "missing" flag per feature; at least 2, so that a
+     * model without metadata features still has a well-formed (and always masked) input.
+     */
     public int size() {
-        return 2 * names.size();
+        return Math.max(2, 2 * names.size());
     }
 
     public float[] apply(Map<String, Double> features) {

@@ -69,7 +69,7 @@ public record ModelManifest(
 
     /** Length of the metadata vector (values and missing flags). */
     public int metadataSize() {
-        return 2 * features.size();
+        return Math.max(2, 2 * features.size());
     }
 
     public int audioFrames() {
