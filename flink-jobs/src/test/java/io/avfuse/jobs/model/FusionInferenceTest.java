@@ -76,7 +76,8 @@ public class FusionInferenceTest {
         return dir;
     }
 
-    static AlignedWindow window(String stream, int i, boolean video, boolean audio, boolean text) {
+    public static AlignedWindow window(
+            String stream, int i, boolean video, boolean audio, boolean text) {
         List<WindowFrame> frames = new ArrayList<>();
         if (video) {
             for (int f = 0; f < 4; f++) {
