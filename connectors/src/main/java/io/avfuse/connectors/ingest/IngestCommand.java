@@ -147,6 +147,12 @@ public final class IngestCommand implements Callable<Integer> {
     int jpegQuality;
 
     @Option(
+            names = "--encode-threads",
+            paramLabel = "N",
+            description = "JPEG encoding threads per input (default: the number of CPUs).")
+    int encodeThreads = Runtime.getRuntime().availableProcessors();
+
+    @Option(
             names = "--sample-rate",
             paramLabel = "HZ",
             defaultValue = "16000",
@@ -275,7 +281,12 @@ public final class IngestCommand implements Callable<Integer> {
                 }
                 ingests.add(
                         new StreamIngest(
-                                ids.get(i), source, texts(inputs.get(i)), settings, sink, stop));
+                                ids.get(i),
+                                source,
+                                texts(inputs.get(i), source),
+                                settings,
+                                sink,
+                                stop));
             }
             runAll(ingests, sources, settings, out);
             return 0;
@@ -407,6 +418,9 @@ public final class IngestCommand implements Callable<Integer> {
         if (channels < 1 || channels > 32) {
             throw bad("--channels must be 1..32, got " + channels);
         }
+        if (encodeThreads < 1 || encodeThreads > 64) {
+            throw bad("--encode-threads must be 1..64, got " + encodeThreads);
+        }
         if (chunkMillis < 1 || chunkMillis > 60_000) {
             throw bad("--chunk-ms must be 1..60000, got " + chunkMillis);
         }
@@ -426,6 +440,7 @@ public final class IngestCommand implements Callable<Integer> {
                 fps,
                 frameEncoding,
                 jpegQuality,
+                encodeThreads,
                 sampleRate,
                 channels,
                 samples,
@@ -501,6 +516,7 @@ public final class IngestCommand implements Callable<Integer> {
                 inputOptions,
                 !noVideo,
                 !noAudio,
+                !encoding.toLowerCase(Locale.ROOT).startsWith("rgb"),
                 width,
                 height,
                 sampleRate,
@@ -508,7 +524,7 @@ public final class IngestCommand implements Callable<Integer> {
     }
 
     /** Sidecars and embedded subtitles of one input, on its media clock. */
-    private List<TimedText> texts(String input) {
+    private List<TimedText> texts(String input, MediaSource source) {
         List<TimedText> texts = new ArrayList<>();
         if (noText) {
             return texts;
@@ -522,7 +538,7 @@ public final class IngestCommand implements Callable<Integer> {
         if (metadataFile != null) {
             texts.addAll(MetadataFile.read(metadataFile));
         }
-        if (local != null && subtitleFile == null) {
+        if (local != null && subtitleFile == null && source.hasSubtitleStreams()) {
             texts.addAll(EmbeddedSubtitles.read(local.toString()));
         }
         return texts;

@@ -9,6 +9,7 @@ import io.avfuse.schemas.SampleFormat;
  * @param fps target video frame rate; 0 keeps every frame
  * @param encoding {@code JPEG} or {@code RGB24}
  * @param jpegQscale FFmpeg {@code -q:v} scale, 2 (best) to 31
+ * @param encodeThreads JPEG encoder threads per input
  * @param sampleRate audio output rate in Hz
  * @param channels audio output channels
  * @param sampleFormat {@code S16LE} or {@code F32LE}
@@ -22,6 +23,7 @@ public record IngestSettings(
         double fps,
         FrameEncoding encoding,
         int jpegQscale,
+        int encodeThreads,
         int sampleRate,
         int channels,
         SampleFormat sampleFormat,

@@ -22,7 +22,7 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_make_writable;
 import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
-import static org.bytedeco.ffmpeg.global.swscale.sws_getContext;
+import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 import java.nio.ByteBuffer;
@@ -37,9 +37,10 @@ import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /**
- * Encodes packed RGB24 images as JPEG with one reused libavcodec MJPEG context, colour converter
- * and frame: opening a codec per image costs more than encoding it (see the stack notes). The
- * context is rebuilt only when the image size changes. Not thread-safe.
+ * Encodes images as JPEG with one reused libavcodec MJPEG context, colour converter and frame:
+ * opening a codec per image costs more than encoding it (see the stack notes). Takes decoded FFmpeg
+ * frames in any pixel format (converted and scaled in one swscale pass) or packed RGB24. The
+ * context is rebuilt only when the output size changes. Not thread-safe.
  *
  * <p>{@code try (JpegEncoder jpeg = new JpegEncoder(4)) { byte[] b = jpeg.encode(rgb, w, h,
  * stride); }}
@@ -68,18 +69,59 @@ public final class JpegEncoder implements AutoCloseable {
 
     /** The JPEG bytes of a packed RGB24 image whose rows are {@code stride} bytes apart. */
     public byte[] encode(ByteBuffer rgb, int imageWidth, int imageHeight, int stride) {
-        if (context == null || imageWidth != width || imageHeight != height) {
-            open(imageWidth, imageHeight);
-        }
-        check(av_frame_make_writable(yuv), "av_frame_make_writable");
+        prepare(imageWidth, imageHeight, AV_PIX_FMT_RGB24, imageWidth, imageHeight);
         BytePointer pixels = new BytePointer(rgb);
         try {
             source.put(0, pixels);
             sourceStride.put(0, stride);
-            sws_scale(converter, source, sourceStride, 0, height, yuv.data(), yuv.linesize());
+            sws_scale(converter, source, sourceStride, 0, imageHeight, yuv.data(), yuv.linesize());
         } finally {
             pixels.close();
         }
+        return encodeYuv();
+    }
+
+    /**
+     * The JPEG bytes of a decoded frame in any pixel format, scaled to {@code outWidth} x {@code
+     * outHeight} in the same conversion pass: no RGB intermediate.
+     */
+    public byte[] encode(AVFrame decoded, int outWidth, int outHeight) {
+        prepare(decoded.width(), decoded.height(), decoded.format(), outWidth, outHeight);
+        sws_scale(
+                converter,
+                decoded.data(),
+                decoded.linesize(),
+                0,
+                decoded.height(),
+                yuv.data(),
+                yuv.linesize());
+        return encodeYuv();
+    }
+
+    private void prepare(int inWidth, int inHeight, int inFormat, int outWidth, int outHeight) {
+        if (context == null || outWidth != width || outHeight != height) {
+            open(outWidth, outHeight);
+        }
+        converter =
+                sws_getCachedContext(
+                        converter,
+                        inWidth,
+                        inHeight,
+                        inFormat,
+                        outWidth,
+                        outHeight,
+                        AV_PIX_FMT_YUVJ420P,
+                        SWS_BILINEAR,
+                        null,
+                        null,
+                        (DoublePointer) null);
+        if (converter == null) {
+            throw new IllegalStateException("cannot convert pixel format " + inFormat + " to JPEG");
+        }
+        check(av_frame_make_writable(yuv), "av_frame_make_writable");
+    }
+
+    private byte[] encodeYuv() {
         yuv.pts(pts++);
         yuv.quality(FF_QP2LAMBDA * qscale);
         check(avcodec_send_frame(context, yuv), "avcodec_send_frame");
@@ -117,21 +159,6 @@ public final class JpegEncoder implements AutoCloseable {
         yuv.height(imageHeight);
         check(av_frame_get_buffer(yuv, 32), "av_frame_get_buffer");
         packet = av_packet_alloc();
-        converter =
-                sws_getContext(
-                        imageWidth,
-                        imageHeight,
-                        AV_PIX_FMT_RGB24,
-                        imageWidth,
-                        imageHeight,
-                        AV_PIX_FMT_YUVJ420P,
-                        SWS_BILINEAR,
-                        null,
-                        null,
-                        (DoublePointer) null);
-        if (converter == null) {
-            throw new IllegalStateException("cannot convert RGB24 to YUVJ420P");
-        }
         width = imageWidth;
         height = imageHeight;
     }

@@ -10,6 +10,8 @@ import io.avfuse.schemas.VideoFrame;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -53,6 +55,18 @@ public final class KafkaRecordSink implements RecordSink {
         this.video = new Topic<>(videoTopic, RecordType.VIDEO_FRAME, format, props);
         this.audio = new Topic<>(audioTopic, RecordType.AUDIO_CHUNK, format, props);
         this.text = new Topic<>(textTopic, RecordType.TEXT_EVENT, format, props);
+        // Fetch every topic's metadata at once, before decoding starts: fails fast on a wrong
+        // address or topic, and the three producers' first sends do not wait in turn.
+        try {
+            CompletableFuture.allOf(
+                            CompletableFuture.runAsync(video::warmUp),
+                            CompletableFuture.runAsync(audio::warmUp),
+                            CompletableFuture.runAsync(text::warmUp))
+                    .join();
+        } catch (CompletionException e) {
+            close();
+            throw e.getCause() instanceof IngestException i ? i : e;
+        }
     }
 
     static Properties producerProperties(KafkaConnection connection) {
@@ -62,7 +76,7 @@ public final class KafkaRecordSink implements RecordSink {
         props.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
         props.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
         props.setProperty(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "60000");
-        props.setProperty(ProducerConfig.CLIENT_ID_CONFIG, "avfuse-ingest");
+        props.setProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
         // The user's properties (SASL, SSL, sizes, ...) win over the defaults above.
         props.putAll(connection.clientProperties());
         return props;
@@ -140,9 +154,11 @@ public final class KafkaRecordSink implements RecordSink {
 
     @Override
     public void close() {
-        video.producer.close(CLOSE_TIMEOUT);
-        audio.producer.close(CLOSE_TIMEOUT);
-        text.producer.close(CLOSE_TIMEOUT);
+        CompletableFuture.allOf(
+                        CompletableFuture.runAsync(() -> video.producer.close(CLOSE_TIMEOUT)),
+                        CompletableFuture.runAsync(() -> audio.producer.close(CLOSE_TIMEOUT)),
+                        CompletableFuture.runAsync(() -> text.producer.close(CLOSE_TIMEOUT)))
+                .join();
     }
 
     private final class Topic<T extends SpecificRecord> {
@@ -156,6 +172,23 @@ public final class KafkaRecordSink implements RecordSink {
             this.producer =
                     new KafkaProducer<>(
                             props, new StringSerializer(), new AvroKafkaSerializer<>(type, format));
+        }
+
+        void warmUp() {
+            try {
+                producer.partitionsFor(name);
+            } catch (KafkaException e) {
+                throw new IngestException(
+                        IngestException.PUBLISH,
+                        "cannot reach topic "
+                                + name
+                                + " ("
+                                + e.getClass().getSimpleName()
+                                + ": "
+                                + e.getMessage()
+                                + "); check --bootstrap-servers and that the topic exists",
+                        e);
+            }
         }
 
         void send(T record, AtomicReference<RuntimeException> firstFailure) {

@@ -15,8 +15,9 @@ import org.bytedeco.javacv.FrameGrabber;
  * One media input opened with JavaCV's FFmpeg grabber: a file, a URL FFmpeg understands ({@code
  * rtsp://}, {@code http://}, {@code file:}), a capture device ({@code --format v4l2 /dev/video0})
  * or a lavfi graph ({@code lavfi:testsrc2=size=320x240}). Video comes out as packed RGB24, scaled
- * when asked; audio as interleaved float samples, resampled to the requested rate and channels.
- * Failures become one-line {@link IngestException}s that name the input.
+ * when asked, or as the decoder's own frames ({@code rawVideo}, for JPEG); audio as interleaved
+ * float samples, resampled to the requested rate and channels. Failures become one-line {@link
+ * IngestException}s that name the input.
  *
  * <p>{@code try (MediaSource m = MediaSource.open(spec)) { Frame f = m.grab(); }}
  */
@@ -28,6 +29,7 @@ public final class MediaSource implements AutoCloseable {
             Map<String, String> options,
             boolean video,
             boolean audio,
+            boolean rawVideo,
             int width,
             int height,
             int sampleRate,
@@ -39,6 +41,8 @@ public final class MediaSource implements AutoCloseable {
     private final boolean video;
     private final boolean audio;
     private long startUs;
+    private int outputWidth;
+    private int outputHeight;
 
     private MediaSource(Spec spec, String location, FFmpegFrameGrabber grabber) {
         this.spec = spec;
@@ -64,7 +68,14 @@ public final class MediaSource implements AutoCloseable {
             grabber.setFormat(format);
         }
         spec.options().forEach(grabber::setOption);
-        grabber.setPixelFormat(AV_PIX_FMT_RGB24);
+        if (spec.rawVideo()) {
+            // Decoded frames as they are (Frame.opaque is the AVFrame): the JPEG encoder converts
+            // and scales them in one pass.
+            grabber.setImageMode(FrameGrabber.ImageMode.RAW);
+        } else {
+            grabber.setPixelFormat(AV_PIX_FMT_RGB24);
+        }
+        grabber.setVideoOption("threads", "auto");
         grabber.setSampleFormat(AV_SAMPLE_FMT_FLT);
         grabber.setSampleRate(spec.sampleRate());
         grabber.setAudioChannels(spec.channels());
@@ -110,8 +121,12 @@ public final class MediaSource implements AutoCloseable {
         }
         if (video) {
             int[] size = outputSize(grabber.getImageWidth(), grabber.getImageHeight());
-            grabber.setImageWidth(size[0]);
-            grabber.setImageHeight(size[1]);
+            outputWidth = size[0];
+            outputHeight = size[1];
+            if (!spec.rawVideo()) {
+                grabber.setImageWidth(size[0]);
+                grabber.setImageHeight(size[1]);
+            }
         }
         long start = grabber.getFormatContext().start_time();
         startUs = start == AV_NOPTS_VALUE ? 0 : start;
@@ -192,6 +207,20 @@ public final class MediaSource implements AutoCloseable {
         return audio;
     }
 
+    /**
+     * Whether the input carries subtitle streams (read separately by {@link EmbeddedSubtitles}).
+     */
+    public boolean hasSubtitleStreams() {
+        var format = grabber.getFormatContext();
+        for (int i = 0; i < format.nb_streams(); i++) {
+            if (format.streams(i).codecpar().codec_type()
+                    == org.bytedeco.ffmpeg.global.avutil.AVMEDIA_TYPE_SUBTITLE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether the input has an audio stream at all (whether or not it is ingested). */
     public boolean inputHasAudio() {
         return grabber.hasAudio();
@@ -206,12 +235,14 @@ public final class MediaSource implements AutoCloseable {
         return Math.max(0, grabber.getLengthInVideoFrames());
     }
 
-    public int width() {
-        return grabber.getImageWidth();
+    /** Width of the published frames. */
+    public int outputWidth() {
+        return outputWidth;
     }
 
-    public int height() {
-        return grabber.getImageHeight();
+    /** Height of the published frames. */
+    public int outputHeight() {
+        return outputHeight;
     }
 
     public String location() {

@@ -12,8 +12,11 @@ import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.bytedeco.ffmpeg.avutil.AVFrame;
 import org.bytedeco.javacv.Frame;
 
 /**
@@ -64,7 +67,7 @@ public final class StreamIngest {
 
     /** Runs every pass; {@code progress} sees the stats a few times a second. */
     public IngestStats run(Consumer<IngestStats> progress) throws InterruptedException {
-        try (JpegEncoder jpeg = new JpegEncoder(settings.jpegQscale())) {
+        try (JpegPool jpeg = new JpegPool(settings.encodeThreads(), settings.jpegQscale())) {
             long offsetUs = 0;
             for (int pass = 0; settings.passes() == 0 || pass < settings.passes(); pass++) {
                 if (pass > 0) {
@@ -89,7 +92,7 @@ public final class StreamIngest {
     }
 
     /** One pass over the input; returns the media time just after its last frame or sample. */
-    private long runPass(long offsetUs, JpegEncoder jpeg, Consumer<IngestStats> progress)
+    private long runPass(long offsetUs, JpegPool jpeg, Consumer<IngestStats> progress)
             throws InterruptedException {
         FpsSampler sampler = FpsSampler.of(settings.fps());
         Deque<TimedText> pending = new ArrayDeque<>(texts);
@@ -109,7 +112,8 @@ public final class StreamIngest {
             if (frame.image != null) {
                 endUs = Math.max(endUs, t + frameUs);
                 if (sampler.accept(t)) {
-                    publishVideo(frame, anchorUs + t, jpeg);
+                    encodeVideo(frame, anchorUs + t, jpeg);
+                    publishEncoded(2 * jpeg.threads());
                 }
             } else if (frame.samples != null) {
                 if (chunker == null) {
@@ -131,6 +135,7 @@ public final class StreamIngest {
                 progress.accept(stats);
             }
         }
+        publishEncoded(0);
         if (chunker != null) {
             chunker.flush();
             chunkIndexBase += chunker.chunksEmitted();
@@ -156,28 +161,46 @@ public final class StreamIngest {
         }
     }
 
-    private void publishVideo(Frame frame, long eventTimeUs, JpegEncoder jpeg) {
-        ByteBuffer pixels = (ByteBuffer) frame.image[0];
-        int w = frame.imageWidth;
-        int h = frame.imageHeight;
-        byte[] data;
+    /** A frame whose bytes may still be in the JPEG pool: published in decode order. */
+    private record Encoding(long eventTimeUs, Future<byte[]> data) {}
+
+    private final Deque<Encoding> encoding = new ArrayDeque<>();
+
+    private void encodeVideo(Frame frame, long eventTimeUs, JpegPool jpeg) {
+        Future<byte[]> data;
         if (settings.encoding() == FrameEncoding.JPEG) {
-            data = jpeg.encode(pixels, w, h, frame.imageStride);
+            data = jpeg.submit((AVFrame) frame.opaque, source.outputWidth(), source.outputHeight());
         } else {
-            data = packRgb(pixels, w, h, frame.imageStride);
+            data =
+                    CompletableFuture.completedFuture(
+                            packRgb(
+                                    (ByteBuffer) frame.image[0],
+                                    frame.imageWidth,
+                                    frame.imageHeight,
+                                    frame.imageStride));
         }
-        VideoFrame record =
-                VideoFrame.newBuilder()
-                        .setStreamId(streamId)
-                        .setFrameIndex(frameIndex++)
-                        .setEventTimeUs(eventTimeUs)
-                        .setWidth(w)
-                        .setHeight(h)
-                        .setEncoding(settings.encoding())
-                        .setData(ByteBuffer.wrap(data))
-                        .build();
-        sink.video(record);
-        stats.frame(w, h, data.length);
+        encoding.addLast(new Encoding(eventTimeUs, data));
+    }
+
+    /** Publishes finished frames in order, waiting while more than {@code backlog} are pending. */
+    private void publishEncoded(int backlog) throws InterruptedException {
+        while (!encoding.isEmpty()
+                && (encoding.size() > backlog || encoding.peekFirst().data().isDone())) {
+            Encoding next = encoding.pollFirst();
+            byte[] data = JpegPool.await(next.data());
+            VideoFrame record =
+                    VideoFrame.newBuilder()
+                            .setStreamId(streamId)
+                            .setFrameIndex(frameIndex++)
+                            .setEventTimeUs(next.eventTimeUs())
+                            .setWidth(source.outputWidth())
+                            .setHeight(source.outputHeight())
+                            .setEncoding(settings.encoding())
+                            .setData(ByteBuffer.wrap(data))
+                            .build();
+            sink.video(record);
+            stats.frame(source.outputWidth(), source.outputHeight(), data.length);
+        }
     }
 
     private static byte[] packRgb(ByteBuffer pixels, int w, int h, int stride) {
