@@ -9,9 +9,7 @@ import io.avfuse.connectors.ingest.IngestFixtures.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,10 +32,7 @@ class BadInputITCase {
     }
 
     private static Run ingest(String... extra) {
-        List<String> args = new ArrayList<>(topics.options());
-        args.addAll(List.of("--progress", "never"));
-        args.addAll(Arrays.asList(extra));
-        return IngestFixtures.ingest(args);
+        return topics.ingest(extra);
     }
 
     private static void assertOneLineError(Run run, int exitCode, String... fragments) {

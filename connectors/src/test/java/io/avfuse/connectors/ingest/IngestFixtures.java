@@ -126,6 +126,21 @@ public final class IngestFixtures {
                     START);
         }
 
+        /** Runs ingest into these topics, without a progress bar, with {@code args} after. */
+        public Run ingest(String... args) {
+            List<String> all = new ArrayList<>(options());
+            all.addAll(List.of("--progress", "never"));
+            all.addAll(List.of(args));
+            return IngestFixtures.ingest(all);
+        }
+
+        /** As {@link #ingest}, failing the test unless ingest exits with 0. */
+        public Run ingestOk(String... args) {
+            Run run = ingest(args);
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            return run;
+        }
+
         public List<VideoFrame> frames() {
             return read(video, RecordType.VIDEO_FRAME);
         }

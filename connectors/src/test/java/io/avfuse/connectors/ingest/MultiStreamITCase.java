@@ -9,7 +9,6 @@ import io.avfuse.connectors.ingest.IngestFixtures.Topics;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.VideoFrame;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -33,11 +32,8 @@ class MultiStreamITCase {
                                 + " sine=f=880:duration=2 -c:v mjpeg -c:a pcm_s16le",
                         IngestFixtures.mediaDir().resolve("cam-b.mkv"));
         Topics topics = Topics.create(KAFKA, "multi");
-        List<String> args = new ArrayList<>(topics.options());
-        args.addAll(
-                List.of(
-                        "--progress",
-                        "never",
+        Run run =
+                topics.ingestOk(
                         "--fps",
                         "5",
                         "--width",
@@ -46,9 +42,7 @@ class MultiStreamITCase {
                         "--chunk-ms",
                         "50",
                         a.toString(),
-                        b.toString()));
-        Run run = IngestFixtures.ingest(args);
-        assertThat(run.exitCode()).as(run.err()).isZero();
+                        b.toString());
         assertThat(run.out())
                 .contains("stream cam-a: 20 frames (160x120 JPEG)", "stream cam-b: 20 frames");
 

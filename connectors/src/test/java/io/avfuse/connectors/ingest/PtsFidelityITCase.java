@@ -86,11 +86,10 @@ class PtsFidelityITCase {
     }
 
     private static Run ingestClip(Topics topics, Path clip, String... extra) {
-        List<String> args = new ArrayList<>(topics.options());
-        args.addAll(List.of("--stream-id", "pts", "--progress", "never"));
+        List<String> args = new ArrayList<>(List.of("--stream-id", "pts"));
         args.addAll(List.of(extra));
         args.add(clip.toString());
-        return IngestFixtures.ingest(args);
+        return topics.ingest(args.toArray(String[]::new));
     }
 
     /** Chunk n+1 starts exactly where chunk n's samples end: no gap, no overlap. */

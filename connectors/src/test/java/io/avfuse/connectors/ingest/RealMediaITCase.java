@@ -12,7 +12,6 @@ import io.avfuse.schemas.FrameEncoding;
 import io.avfuse.schemas.VideoFrame;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,10 +62,7 @@ class RealMediaITCase {
                         + Double.parseDouble(lastPacket.split(",")[1]);
 
         Topics topics = Topics.create(KAFKA, "megamind");
-        List<String> args = new ArrayList<>(topics.options());
-        args.addAll(List.of("--stream-id", "megamind", "--progress", "never", "--width", "360", m));
-        Run run = IngestFixtures.ingest(args);
-        assertThat(run.exitCode()).as(run.err()).isZero();
+        Run run = topics.ingestOk("--stream-id", "megamind", "--width", "360", m);
         assertThat(run.out()).contains("stream megamind: 270 frames (360x264 JPEG)");
 
         List<VideoFrame> frames = topics.frames();

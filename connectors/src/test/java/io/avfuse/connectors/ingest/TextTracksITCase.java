@@ -5,13 +5,11 @@ import static io.avfuse.connectors.ingest.IngestFixtures.ffmpeg;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.avfuse.connectors.broker.KafkaBrokerExtension;
-import io.avfuse.connectors.ingest.IngestFixtures.Run;
 import io.avfuse.connectors.ingest.IngestFixtures.Topics;
 import io.avfuse.schemas.TextEvent;
 import io.avfuse.schemas.TextKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -68,10 +66,7 @@ class TextTracksITCase {
 
     private static List<TextEvent> ingest(String stream, Path clip) {
         Topics topics = Topics.create(KAFKA, "text-" + stream);
-        List<String> args = new ArrayList<>(topics.options());
-        args.addAll(List.of("--stream-id", stream, "--progress", "never", clip.toString()));
-        Run run = IngestFixtures.ingest(args);
-        assertThat(run.exitCode()).as(run.err()).isZero();
+        topics.ingestOk("--stream-id", stream, clip.toString());
         assertThat(topics.frames()).hasSize(75);
         return topics.texts();
     }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.avfuse.connectors.broker.KafkaBrokerExtension;
 import io.avfuse.connectors.ingest.IngestFixtures;
-import io.avfuse.connectors.ingest.IngestFixtures.Run;
 import io.avfuse.connectors.ingest.IngestFixtures.Topics;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.TextEvent;
@@ -21,7 +20,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -68,18 +66,8 @@ class GenerateITCase {
         assertThat(windows).hasSize(WINDOWS);
 
         Topics topics = Topics.create(KAFKA, "generated");
-        List<String> args = new ArrayList<>(topics.options());
-        args.addAll(
-                List.of(
-                        "--stream-id",
-                        "clip0",
-                        "--progress",
-                        "never",
-                        "--chunk-ms",
-                        "100",
-                        out.resolve("clip0.mp4").toString()));
-        Run run = IngestFixtures.ingest(args);
-        assertThat(run.exitCode()).as(run.err()).isZero();
+        topics.ingestOk(
+                "--stream-id", "clip0", "--chunk-ms", "100", out.resolve("clip0.mp4").toString());
 
         List<VideoFrame> frames = topics.frames();
         List<AudioChunk> chunks = topics.chunks();
