@@ -19,10 +19,12 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bytedeco.ffmpeg.global.avutil;
 import picocli.CommandLine;
@@ -217,13 +219,14 @@ public final class IngestCommand implements Callable<Integer> {
             description = "fast (default: as fast as possible) or realtime (as a live source).")
     String pace;
 
+    @Option(names = "--loop", description = "Repeat each input until Ctrl-C.")
+    boolean loop;
+
     @Option(
-            names = "--loop",
+            names = "--loops",
             paramLabel = "N",
-            arity = "0..1",
-            fallbackValue = "0",
             defaultValue = "1",
-            description = "Play each input N times; --loop alone repeats until Ctrl-C.")
+            description = "Play each input N times (default: ${DEFAULT-VALUE}).")
     int passes;
 
     @Option(
@@ -247,6 +250,8 @@ public final class IngestCommand implements Callable<Integer> {
             description = "FFmpeg's own log: quiet (default), error, warning, info.")
     String ffmpegLogLevel;
 
+    private static final long STOP_GRACE_SECONDS = 15;
+
     private final AtomicBoolean stop = new AtomicBoolean();
 
     public static void main(String[] args) {
@@ -264,7 +269,20 @@ public final class IngestCommand implements Callable<Integer> {
         IngestSettings settings = settings();
         List<String> ids = streamIds();
         avutil.av_log_set_level(logLevel());
-        Thread hook = new Thread(() -> stop.set(true), "avfuse-ingest-stop");
+        CountDownLatch finished = new CountDownLatch(1);
+        // Ctrl-C: stop reading, then give the ingest threads time to publish and flush what they
+        // have before the JVM exits.
+        Thread hook =
+                new Thread(
+                        () -> {
+                            stop.set(true);
+                            try {
+                                finished.await(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "avfuse-ingest-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         List<MediaSource> sources = new ArrayList<>();
         try (RecordSink sink = sink()) {
@@ -299,6 +317,7 @@ public final class IngestCommand implements Callable<Integer> {
             return 130;
         } finally {
             sources.forEach(MediaSource::close);
+            finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException exiting) {
@@ -424,8 +443,11 @@ public final class IngestCommand implements Callable<Integer> {
         if (chunkMillis < 1 || chunkMillis > 60_000) {
             throw bad("--chunk-ms must be 1..60000, got " + chunkMillis);
         }
-        if (fps < 0 || width < 0 || height < 0 || passes < 0 || durationSeconds < 0) {
-            throw bad("--fps, --width, --height, --loop and --duration must not be negative");
+        if (fps < 0 || width < 0 || height < 0 || durationSeconds < 0) {
+            throw bad("--fps, --width, --height and --duration must not be negative");
+        }
+        if (passes < 1) {
+            throw bad("--loops must be at least 1, got " + passes);
         }
         if (noVideo && noAudio) {
             throw bad("--no-video and --no-audio together leave nothing to ingest");
@@ -447,7 +469,7 @@ public final class IngestCommand implements Callable<Integer> {
                 chunkMillis,
                 anchorUs(),
                 pace.equals("realtime"),
-                passes,
+                loop ? 0 : passes,
                 Math.round(durationSeconds * 1e6));
     }
 
