@@ -15,6 +15,7 @@ import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
@@ -80,13 +81,23 @@ public final class AlignJob implements Callable<Integer> {
                 .build();
     }
 
-    /** Settings every avfuse job shares: parallelism, exactly-once checkpoints, no Kryo. */
+    /**
+     * Settings every avfuse job shares: parallelism, exactly-once checkpoints, no Kryo, bounded
+     * restarts.
+     */
     static void configure(StreamExecutionEnvironment env, JobConfig cfg) {
         env.setParallelism(cfg.get(JobOptions.PARALLELISM));
         env.enableCheckpointing(cfg.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
-        Configuration noKryo = new Configuration();
-        noKryo.set(PipelineOptions.GENERIC_TYPES, false);
-        env.configure(noKryo);
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,
+                cfg.get(JobOptions.RESTART_ATTEMPTS));
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                cfg.get(JobOptions.RESTART_DELAY));
+        env.configure(conf);
     }
 
     static void sinks(AlignmentPipeline.Aligned aligned, JobConfig cfg, KafkaConnection kafka) {

@@ -4,6 +4,7 @@ import io.avfuse.connectors.kafka.KafkaConnection;
 import io.avfuse.connectors.serde.RecordType;
 import io.avfuse.jobs.infer.BatchingInferenceOperator;
 import io.avfuse.jobs.model.FusionInference;
+import io.avfuse.jobs.model.ModelDirectory;
 import io.avfuse.jobs.model.Scored;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.DeadLetter;
@@ -65,6 +66,7 @@ public final class FuseJob implements Callable<Integer> {
                                 () ->
                                         new IllegalArgumentException(
                                                 "option 'model.dir' is required by the fuse job"));
+        verifyModel(Path.of(modelDir));
         AlignmentPipeline.Aligned aligned = AlignmentPipeline.define(env, cfg, video, audio, text);
         SingleOutputStreamOperator<Scored> scored =
                 aligned.windows()
@@ -87,6 +89,18 @@ public final class FuseJob implements Callable<Integer> {
                         .name("embeddings")
                         .uid("embeddings-v1");
         return new Fused(predictions, embeddings, aligned.deadLetters());
+    }
+
+    /**
+     * Loads the model once before the job is built: a missing or mismatched model fails here with
+     * the loader's message instead of failing every task restart.
+     */
+    static void verifyModel(Path dir) {
+        try (ModelDirectory.Loaded ignored = ModelDirectory.load(dir, ai.djl.Device.cpu())) {
+            // loaded, probed and closed
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("option 'model.dir': " + e.getMessage(), e);
+        }
     }
 
     /** Predictions, embeddings and dead letters to their topics, exactly once. */

@@ -174,13 +174,23 @@ public final class JobConfig {
                     String.format(
                             "  %-36s default %s%n",
                             o.key(), o.hasDefaultValue() ? o.defaultValue() : "(none)"));
-            String d = o.description().toString();
+            String d = plainText(o.description());
             if (!d.isBlank()) {
                 sb.append("      ").append(d).append('\n');
             }
         }
         sb.append(String.format("  %-36s passed to every Kafka client%n", "kafka.property.<name>"));
         return sb.toString();
+    }
+
+    private static String plainText(org.apache.flink.configuration.description.Description d) {
+        StringBuilder text = new StringBuilder();
+        for (var block : d.getBlocks()) {
+            if (block instanceof org.apache.flink.configuration.description.TextElement t) {
+                text.append(t.getFormat());
+            }
+        }
+        return text.toString();
     }
 
     private long us(ConfigOption<Duration> option) {

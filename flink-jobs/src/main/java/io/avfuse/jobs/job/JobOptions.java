@@ -143,6 +143,15 @@ public final class JobOptions {
     // --- Job ---------------------------------------------------------------------------------
     public static final ConfigOption<Integer> PARALLELISM =
             key("job.parallelism").intType().defaultValue(1);
+    public static final ConfigOption<Integer> RESTART_ATTEMPTS =
+            key("job.restart-attempts")
+                    .intType()
+                    .defaultValue(10)
+                    .withDescription(
+                            "Restarts after a failure before the job fails for good (a model that"
+                                    + " cannot load on a TaskManager must not restart forever).");
+    public static final ConfigOption<Duration> RESTART_DELAY =
+            key("job.restart-delay").durationType().defaultValue(Duration.ofSeconds(5));
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
             key("job.checkpoint-interval").durationType().defaultValue(Duration.ofSeconds(10));
 
@@ -186,5 +195,7 @@ public final class JobOptions {
                     TOPIC_PREDICTIONS,
                     TOPIC_EMBEDDINGS,
                     PARALLELISM,
+                    RESTART_ATTEMPTS,
+                    RESTART_DELAY,
                     CHECKPOINT_INTERVAL);
 }

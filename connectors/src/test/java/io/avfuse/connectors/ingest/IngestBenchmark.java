@@ -1,0 +1,170 @@
+package io.avfuse.connectors.ingest;
+
+import io.avfuse.connectors.broker.KafkaBroker;
+import java.io.File;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Ingest speed against FFmpeg's own decode speed on the same file, in one run: {@code ffmpeg -i
+ * FILE -f null -} (decode only; its {@code -benchmark} rtime excludes process start), ingest with
+ * {@code --dry-run} (decode + JPEG, no Kafka) and ingest to a real local broker (decode + JPEG +
+ * Avro + publish with acks=all), alternating, after one warm-up round. Prints medians and the
+ * ratios; fps are source frames per second for every tool. Not a test: timings on shared machines
+ * vary; {@code docs/benchmarks.md} records runs.
+ *
+ * <p>{@code java ... io.avfuse.connectors.ingest.IngestBenchmark FILE [ROUNDS] [ingest options]}
+ */
+public final class IngestBenchmark {
+    private static final Pattern RTIME = Pattern.compile("rtime=([0-9.]+)s");
+    private static final Pattern FRAMES = Pattern.compile(": (\\d+) frames");
+
+    private IngestBenchmark() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 1) {
+            System.err.println("usage: IngestBenchmark FILE [ROUNDS] [ingest options...]");
+            System.exit(2);
+        }
+        String file = args[0];
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        List<String> options =
+                args.length > 2 ? Arrays.asList(args).subList(2, args.length) : List.of();
+        int frames =
+                Integer.parseInt(
+                        IngestFixtures.ffprobe(
+                                "-select_streams v -count_packets -show_entries"
+                                        + " stream=nb_read_packets",
+                                java.nio.file.Path.of(file)));
+        List<Double> ffmpegRtime = new ArrayList<>();
+        List<Double> ffmpegWall = new ArrayList<>();
+        List<Double> dryRun = new ArrayList<>();
+        List<Double> kafka = new ArrayList<>();
+        try (KafkaBroker broker = KafkaBroker.builder().build().start()) {
+            for (int round = 0; round <= rounds; round++) {
+                String topicSuffix = "-bench-" + round;
+                broker.createTopics(
+                        1, (short) 1, "v" + topicSuffix, "a" + topicSuffix, "t" + topicSuffix);
+                double[] ff = ffmpeg(file);
+                double dry = ingest(file, frames, options, List.of("--dry-run"));
+                double published =
+                        ingest(
+                                file,
+                                frames,
+                                options,
+                                List.of(
+                                        "--bootstrap-servers", broker.bootstrapServers(),
+                                        "--video-topic", "v" + topicSuffix,
+                                        "--audio-topic", "a" + topicSuffix,
+                                        "--text-topic", "t" + topicSuffix));
+                System.out.printf(
+                        Locale.ROOT,
+                        "%s ffmpeg rtime %.3f s (wall %.3f s), ingest dry-run %.3f s, ingest+Kafka"
+                                + " %.3f s%n",
+                        round == 0 ? "warm-up" : "round " + round,
+                        ff[0],
+                        ff[1],
+                        dry,
+                        published);
+                if (round > 0) {
+                    ffmpegRtime.add(ff[0]);
+                    ffmpegWall.add(ff[1]);
+                    dryRun.add(dry);
+                    kafka.add(published);
+                }
+            }
+        }
+        double ffFps = frames / median(ffmpegRtime);
+        double ffWallFps = frames / median(ffmpegWall);
+        double dryFps = frames / median(dryRun);
+        double kafkaFps = frames / median(kafka);
+        System.out.printf(
+                Locale.ROOT,
+                "%nfile %s: %d frames, %d rounds, %d CPUs, options %s%n",
+                file,
+                frames,
+                rounds,
+                Runtime.getRuntime().availableProcessors(),
+                options);
+        System.out.printf(
+                Locale.ROOT,
+                "ffmpeg -i FILE -f null -   : %7.1f fps (median rtime; %.1f fps by process wall time)%n",
+                ffFps,
+                ffWallFps);
+        System.out.printf(
+                Locale.ROOT,
+                "ingest --dry-run (no Kafka): %7.1f fps  ratio %.2f%n",
+                dryFps,
+                dryFps / ffFps);
+        System.out.printf(
+                Locale.ROOT,
+                "ingest to Kafka            : %7.1f fps  ratio %.2f%n",
+                kafkaFps,
+                kafkaFps / ffFps);
+    }
+
+    /** {rtime, wall} seconds of {@code ffmpeg -benchmark -i FILE -f null -}. */
+    private static double[] ffmpeg(String file) throws Exception {
+        long start = System.nanoTime();
+        Process p =
+                new ProcessBuilder(
+                                "ffmpeg",
+                                "-nostdin",
+                                "-hide_banner",
+                                "-benchmark",
+                                "-i",
+                                file,
+                                "-f",
+                                "null",
+                                "-")
+                        .redirectErrorStream(true)
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                        .start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        double wall = (System.nanoTime() - start) / 1e9;
+        Matcher m = RTIME.matcher(output);
+        if (!m.find()) {
+            throw new IllegalStateException("no rtime in ffmpeg output:\n" + output);
+        }
+        return new double[] {Double.parseDouble(m.group(1)), wall};
+    }
+
+    /** Seconds for one in-process ingest of {@code file}; checks the frame count. */
+    private static double ingest(
+            String file, int frames, List<String> options, List<String> extra) {
+        List<String> args = new ArrayList<>(extra);
+        args.addAll(options);
+        args.addAll(List.of("--progress", "never", "--stream-id", "bench", file));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        long start = System.nanoTime();
+        int code =
+                IngestCommand.commandLine()
+                        .setOut(new PrintWriter(out))
+                        .setErr(new PrintWriter(err))
+                        .execute(args.toArray(String[]::new));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Matcher m = FRAMES.matcher(out.toString());
+        // Every frame must come through unless the options sample or limit them.
+        boolean complete = options.contains("--fps") || options.contains("--duration");
+        if (code != 0 || !m.find() || !complete && Integer.parseInt(m.group(1)) != frames) {
+            throw new IllegalStateException("ingest failed (" + code + "): " + out + err);
+        }
+        return seconds;
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+}
