@@ -347,7 +347,18 @@ public final class IngestCommand implements Callable<Integer> {
                                 ? ProgressDisplay.on(System.err, ingest.stats().streamId(), total)
                                 : ProgressDisplay.none();
                 bars.add(bar);
-                results.add(pool.submit(() -> ingest.run(bar)));
+                results.add(
+                        pool.submit(
+                                () -> {
+                                    try {
+                                        return ingest.run(bar);
+                                    } catch (Throwable t) {
+                                        // Stop the other streams now: an endless input (--loop,
+                                        // a camera) would otherwise hide this failure forever.
+                                        stop.set(true);
+                                        throw t;
+                                    }
+                                }));
             }
             IngestException first = null;
             for (Future<IngestStats> result : results) {
@@ -360,12 +371,14 @@ public final class IngestCommand implements Callable<Integer> {
                     }
                 }
             }
-            bars.forEach(ProgressDisplay::close);
             if (first != null) {
                 throw first;
             }
         } finally {
+            stop.set(true);
+            bars.forEach(ProgressDisplay::close);
             pool.shutdownNow();
+            pool.awaitTermination(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
         }
         for (StreamIngest ingest : ingests) {
             out.println(ingest.stats().summary(settings.encoding().name()));

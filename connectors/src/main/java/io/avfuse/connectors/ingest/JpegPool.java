@@ -9,6 +9,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.bytedeco.ffmpeg.avutil.AVFrame;
 
 /**
@@ -55,14 +57,19 @@ public final class JpegPool implements AutoCloseable {
         if (reference == null) {
             throw new IllegalStateException("av_frame_clone failed");
         }
-        return workers.submit(
-                () -> {
-                    try {
-                        return encoders.get().encode(reference, width, height);
-                    } finally {
-                        av_frame_free(reference);
-                    }
-                });
+        try {
+            return workers.submit(
+                    () -> {
+                        try {
+                            return encoders.get().encode(reference, width, height);
+                        } finally {
+                            av_frame_free(reference);
+                        }
+                    });
+        } catch (RejectedExecutionException e) {
+            av_frame_free(reference); // the pool is closing: nobody else will free the clone
+            throw e;
+        }
     }
 
     /** The result of {@code future}, with encoder failures rethrown unchecked. */
@@ -76,11 +83,29 @@ public final class JpegPool implements AutoCloseable {
         }
     }
 
+    /**
+     * Lets queued and running encodes finish (each frees its frame clone) before the codec contexts
+     * are freed: freeing a context under a running {@code avcodec_send_frame} crashes the JVM. At
+     * most a few frames per thread are ever pending.
+     */
     @Override
     public void close() {
-        workers.shutdownNow();
+        workers.shutdown();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (workers.awaitTermination(1, TimeUnit.SECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true; // keep waiting: the contexts must outlive the workers
+            }
+        }
         synchronized (all) {
             all.forEach(JpegEncoder::close);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

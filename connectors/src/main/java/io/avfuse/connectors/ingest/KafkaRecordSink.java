@@ -49,9 +49,16 @@ public final class KafkaRecordSink implements RecordSink {
             String audioTopic,
             String textTopic) {
         Properties props = producerProperties(connection);
-        this.maxRequestSize =
-                Integer.parseInt(
-                        props.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576"));
+        String maxRequest = props.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576");
+        try {
+            this.maxRequestSize = Integer.parseInt(maxRequest.strip());
+        } catch (NumberFormatException e) {
+            throw new IngestException(
+                    IngestException.PUBLISH,
+                    "--kafka-property max.request.size="
+                            + maxRequest
+                            + " is not a number of bytes");
+        }
         this.video = new Topic<>(videoTopic, RecordType.VIDEO_FRAME, format, props);
         this.audio = new Topic<>(audioTopic, RecordType.AUDIO_CHUNK, format, props);
         this.text = new Topic<>(textTopic, RecordType.TEXT_EVENT, format, props);

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.avfuse.schemas.TextKind;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -25,11 +23,14 @@ import java.util.Map;
 public final class MetadataFile {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** About 31 years: larger media offsets are typos, and would overflow µs event times. */
+    static final double MAX_SECONDS = 1e9;
+
     private MetadataFile() {}
 
     public static List<TimedText> read(Path file) {
         try {
-            return parse(Files.readAllLines(file, StandardCharsets.UTF_8), file.toString());
+            return parse(Sidecars.readText(file).lines().toList(), file.toString());
         } catch (IOException e) {
             throw new IngestException(
                     IngestException.INPUT, "cannot read metadata " + file + ": " + e.getMessage());
@@ -60,7 +61,12 @@ public final class MetadataFile {
                         IngestException.INPUT,
                         where + "needs \"t\": seconds from the start of the media, >= 0");
             }
-            double duration = number(node, "duration", where, 0);
+            if (t > MAX_SECONDS) {
+                throw new IngestException(
+                        IngestException.INPUT,
+                        where + "\"t\" " + t + " s is beyond " + MAX_SECONDS + " s");
+            }
+            double duration = Math.min(number(node, "duration", where, 0), MAX_SECONDS);
             JsonNode text = node.get("text");
             events.add(
                     new TimedText(

@@ -140,7 +140,9 @@ public final class StreamIngest {
             chunker.flush();
             chunkIndexBase += chunker.chunksEmitted();
         }
-        publishTextUpTo(pending, Long.MAX_VALUE, anchorUs);
+        // Only texts within the media actually ingested: a --duration limit or a stop ends the
+        // pass early, and captions beyond its end would arrive with future event times.
+        publishTextUpTo(pending, endUs, anchorUs);
         return endUs;
     }
 

@@ -2,8 +2,6 @@ package io.avfuse.connectors.ingest;
 
 import io.avfuse.schemas.TextKind;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +27,7 @@ public final class SubtitleFile {
 
     public static List<TimedText> read(Path file) {
         try {
-            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+            return parse(Sidecars.readText(file), file.toString());
         } catch (IOException e) {
             throw new IngestException(
                     IngestException.INPUT, "cannot read subtitles " + file + ": " + e.getMessage());
@@ -84,6 +82,11 @@ public final class SubtitleFile {
             throw new IngestException(
                     IngestException.INPUT,
                     source + ":" + lineNumber + ": bad timestamp '" + value + "'");
+        }
+        if (m.group(1) != null && m.group(1).length() > 6) {
+            throw new IngestException(
+                    IngestException.INPUT,
+                    source + ":" + lineNumber + ": timestamp '" + value + "' is out of range");
         }
         long hours = m.group(1) == null ? 0 : Long.parseLong(m.group(1));
         long minutes = Long.parseLong(m.group(2));

@@ -42,7 +42,8 @@ public final class ClipRenderer {
         this.height = height;
         this.fps = fps;
         this.sampleRate = sampleRate;
-        this.random = new Random(seed);
+        // Not the planner's sequence: the same seed would make render noise echo the labels.
+        this.random = new Random(seed ^ 0x9E3779B97F4A7C15L);
         this.decoyX = width / 3.0;
         this.decoyY = height / 3.0;
     }

@@ -129,7 +129,8 @@ public final class GenerateCommand implements Callable<Integer> {
                     name,
                     clipSeed,
                     plan,
-                    Map.of("fps", fps, "width", width, "height", height, "sampleRate", sampleRate),
+                    orderedMap(
+                            "fps", fps, "width", width, "height", height, "sampleRate", sampleRate),
                     out.resolve(name + ".labels.json"));
             stdout.printf(
                     Locale.ROOT,
@@ -157,15 +158,31 @@ public final class GenerateCommand implements Callable<Integer> {
         if (clips < 1 || windows < 1) {
             throw bad("--clips and --windows must be at least 1");
         }
-        if (noise < 0 || noise > 1 || absence < 0 || absence >= 1) {
-            throw bad("--noise must be in [0,1] and --absence in [0,1)");
+        if (noise < 0 || noise > 1 || absence < 0 || absence > 2.0 / 3) {
+            // The planner's absence chain cannot reach a rate above 2/3, and the printed bounds
+            // assume the requested rate.
+            throw bad("--noise must be in [0,1] and --absence in [0,2/3]");
         }
         if (width < 64 || height < 48 || width % 2 != 0 || height % 2 != 0) {
             throw bad("--width/--height must be even and at least 64x48");
         }
-        if (fps < 1 || sampleRate % fps != 0) {
-            throw bad("--sample-rate must be a multiple of --fps");
+        if (fps < 13) {
+            // A flash lasts 80 ms: below 12.5 fps some flashes fall between frames while the
+            // labels still say they are visible.
+            throw bad("--fps must be at least 13 (the visual cues last 80 ms)");
         }
+        if (sampleRate < 8000 || sampleRate % fps != 0) {
+            throw bad("--sample-rate must be at least 8000 and a multiple of --fps");
+        }
+    }
+
+    /** Insertion-ordered, so labels.json is byte-identical across JVMs for one seed. */
+    private static Map<String, Object> orderedMap(Object... keyValues) {
+        Map<String, Object> map = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            map.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return map;
     }
 
     private ParameterException bad(String message) {

@@ -115,4 +115,28 @@ class BadInputITCase {
                 "--kafka-property max.request.size=BYTES",
                 "max.message.bytes");
     }
+
+    @Test
+    void jpegFramesLargerThanMaxRequestSizeEndCleanlyWhileEncodesArePending() {
+        // The first frame fails the size check while later frames are still being encoded on
+        // the pool: closing it must wait for them, not free their codec contexts under them.
+        Run run =
+                ingest(
+                        "--encoding",
+                        "jpeg",
+                        "--encode-threads",
+                        "2",
+                        "--chunk-ms",
+                        "20",
+                        "--kafka-property",
+                        "max.request.size=1500",
+                        good.toString());
+        assertOneLineError(run, 3, "VideoFrame 0 of stream good", "max.request.size (1500 bytes)");
+    }
+
+    @Test
+    void aMaxRequestSizeThatIsNotANumberIsOneLine() {
+        Run run = ingest("--kafka-property", "max.request.size=1mb", good.toString());
+        assertOneLineError(run, 3, "max.request.size=1mb is not a number of bytes");
+    }
 }

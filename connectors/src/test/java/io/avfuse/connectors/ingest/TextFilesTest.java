@@ -106,4 +106,32 @@ class TextFilesTest {
                 .isEqualTo("live");
         assertThat(IngestCommand.defaultStreamId("lavfi:testsrc2")).isEqualTo("lavfi");
     }
+
+    @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp;
+
+    @Test
+    void latin1SidecarsAreReadNotRejected() throws Exception {
+        java.nio.file.Path srt = tmp.resolve("movie.srt");
+        java.nio.file.Files.write(
+                srt,
+                "1\n00:00:01,000 --> 00:00:02,000\nCaf\u00e9 cr\u00e8me\n"
+                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(SubtitleFile.read(srt))
+                .extracting(TimedText::text)
+                .containsExactly("Café crème");
+    }
+
+    @Test
+    void absurdTimesAreInputErrorsNotOverflows() {
+        assertThatThrownBy(
+                        () ->
+                                SubtitleFile.parse(
+                                        "1\n99999999999999999999:00:01,000 --> 00:00:02,000\nx\n",
+                                        "a.srt"))
+                .isInstanceOf(IngestException.class)
+                .hasMessageContaining("a.srt:2");
+        assertThatThrownBy(() -> MetadataFile.parse(java.util.List.of("{\"t\": 1e300}"), "m.jsonl"))
+                .isInstanceOf(IngestException.class)
+                .hasMessageContaining("m.jsonl");
+    }
 }
