@@ -23,8 +23,6 @@ import ai.djl.util.PairList;
  * feed-forward), mean over the real tokens, projection, L2 normalisation.
  */
 public final class TextEncoder extends AbstractBlock {
-    private static final float MASKED_SCORE = -1e9f;
-
     private final int embedding;
     private final int maxLength;
     private final IdEmbedding words;
@@ -82,11 +80,8 @@ public final class TextEncoder extends AbstractBlock {
         NDArray q = query.forward(ps, new NDList(x), training).singletonOrThrow();
         NDArray k = key.forward(ps, new NDList(x), training).singletonOrThrow();
         NDArray v = value.forward(ps, new NDList(x), training).singletonOrThrow();
-        NDArray scores = q.batchMatMul(k.transpose(0, 2, 1)).div((float) Math.sqrt(embedding));
-        NDArray keyMask = real.expandDims(1).gt(0).broadcast(scores.getShape());
-        scores = NDArrays.where(keyMask, scores, scores.zerosLike().add(MASKED_SCORE));
         NDArray h =
-                norm1.forward(ps, new NDList(x.add(scores.softmax(-1).batchMatMul(v))), training)
+                norm1.forward(ps, new NDList(x.add(MaskedAttention.apply(q, k, v, real))), training)
                         .singletonOrThrow();
         NDArray ff = feedForward.forward(ps, new NDList(h), training).singletonOrThrow();
         NDArray out = norm2.forward(ps, new NDList(h.add(ff)), training).singletonOrThrow();

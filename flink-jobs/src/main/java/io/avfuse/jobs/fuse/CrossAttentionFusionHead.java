@@ -9,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.avfuse.jobs.encode.MaskedAttention;
 
 /**
  * Cross-modal attention: each modality is a token (its embedding plus a learned type embedding)
@@ -16,9 +17,6 @@ import ai.djl.util.PairList;
  * attention weight is exactly 0) and as queries (left out of the pooled result).
  */
 public final class CrossAttentionFusionHead extends FusionHead {
-    /** Added to the scores of missing keys: exp() of it underflows to exactly 0 in float32. */
-    private static final float MASKED_SCORE = -1e9f;
-
     private final Parameter typeEmbedding;
     private final Linear query;
     private final Linear key;
@@ -47,14 +45,7 @@ public final class CrossAttentionFusionHead extends FusionHead {
         NDArray q = query.forward(ps, new NDList(t), training).singletonOrThrow();
         NDArray k = key.forward(ps, new NDList(t), training).singletonOrThrow();
         NDArray v = value.forward(ps, new NDList(t), training).singletonOrThrow();
-        NDArray scores = q.batchMatMul(k.transpose(0, 2, 1)).div((float) Math.sqrt(embedding));
-        NDArray keyMask = mask.expandDims(1); // (B, 1, 4)
-        scores =
-                NDArrays.where(
-                        keyMask.gt(0).broadcast(scores.getShape()),
-                        scores,
-                        scores.zerosLike().add(MASKED_SCORE));
-        NDArray attended = scores.softmax(-1).batchMatMul(v).add(t); // (B, 4, D), residual
+        NDArray attended = MaskedAttention.apply(q, k, v, mask).add(t); // (B, 4, D), residual
         NDArray queryMask = mask.expandDims(2); // (B, 4, 1)
         NDArray pooled =
                 NDArrays.where(
