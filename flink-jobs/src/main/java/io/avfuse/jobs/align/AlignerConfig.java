@@ -109,18 +109,9 @@ public record AlignerConfig(
         return timeoutUs.get(m);
     }
 
-    /** Starts of every window that contains {@code t}, oldest first. */
-    public long[] windowStartsContaining(long t) {
-        long last = Math.floorDiv(t, hopUs) * hopUs;
-        int n = 0;
-        for (long s = last; s > t - windowUs; s -= hopUs) {
-            n++;
-        }
-        long[] starts = new long[n];
-        for (int i = 0; i < n; i++) {
-            starts[i] = last - (long) (n - 1 - i) * hopUs;
-        }
-        return starts;
+    /** Start of the oldest window that contains {@code t}: the first multiple of H above t - W. */
+    public long firstWindowStart(long t) {
+        return Math.floorDiv(t - windowUs, hopUs) * hopUs + hopUs;
     }
 
     private static Map<Modality, Long> complete(Map<Modality, Long> values, String what) {

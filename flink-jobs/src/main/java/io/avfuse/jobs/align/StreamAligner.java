@@ -272,7 +272,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
             long limit = (long) MAX_TEXT_SPAN_WINDOWS * config.hopUs();
             to = from + Math.max(1, Math.min(text.getDurationUs(), limit));
         }
-        long first = config.windowStartsContaining(from)[0];
+        long first = config.firstWindowStart(from);
         long last = Math.floorDiv(to - 1, config.hopUs()) * config.hopUs();
         int n = (int) ((last - first) / config.hopUs()) + 1;
         long[] starts = new long[n];

@@ -24,7 +24,6 @@ import ai.djl.util.PairList;
  */
 public final class TextEncoder extends AbstractBlock {
     private final int embedding;
-    private final int maxLength;
     private final IdEmbedding words;
     private final Parameter positions;
     private final Linear query;
@@ -37,7 +36,6 @@ public final class TextEncoder extends AbstractBlock {
 
     public TextEncoder(int vocabulary, int maxLength, int embedding) {
         this.embedding = embedding;
-        this.maxLength = maxLength;
         words =
                 addChildBlock(
                         "words",
@@ -91,10 +89,6 @@ public final class TextEncoder extends AbstractBlock {
                         .sum(new int[] {1})
                         .div(real.sum(new int[] {1}, true).maximum(1f));
         return projection.forward(ps, new NDList(pooled), training);
-    }
-
-    public int maxLength() {
-        return maxLength;
     }
 
     @Override

@@ -31,14 +31,6 @@ public abstract class FusionHead extends AbstractBlock {
         this.classes = classes;
     }
 
-    public int embedding() {
-        return embedding;
-    }
-
-    public int classes() {
-        return classes;
-    }
-
     /** Column {@code m} of the mask, shape {@code (B, 1)}, to broadcast over features. */
     protected static NDArray present(NDList inputs, int m) {
         return inputs.get(MODALITIES).get(":, " + m + ":" + (m + 1));

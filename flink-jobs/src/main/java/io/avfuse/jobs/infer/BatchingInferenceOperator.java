@@ -80,10 +80,6 @@ public class BatchingInferenceOperator<IN, OUT> extends AbstractStreamOperator<O
         return "cpu";
     }
 
-    public String device() {
-        return device;
-    }
-
     @Override
     public void processElement(StreamRecord<IN> element) throws Exception {
         long now = getProcessingTimeService().getCurrentProcessingTime();

@@ -7,9 +7,6 @@ import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.DeadLetter;
 import io.avfuse.schemas.TextEvent;
 import io.avfuse.schemas.VideoFrame;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.configuration.ConfigOption;
@@ -20,7 +17,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * The alignment job on its own: Kafka inputs to aligned windows on {@code av.aligned} (for
@@ -33,11 +30,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Align video, audio and text topics into event-time windows.")
 public final class AlignJob implements Callable<Integer> {
-    @Option(names = "--config", description = "YAML file of job options.")
-    Path config;
-
-    @Option(names = "--set", description = "key=value override of a job option (repeatable).")
-    List<String> overrides = new ArrayList<>();
+    @Mixin JobArgs args = new JobArgs();
 
     public static void main(String[] args) {
         System.exit(JobCli.run(new AlignJob(), args));
@@ -45,7 +38,7 @@ public final class AlignJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobConfig cfg = JobConfig.load(config, overrides);
+        JobConfig cfg = args.load();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, cfg);
         KafkaInputs in = kafkaSources(cfg);

@@ -13,8 +13,6 @@ import io.avfuse.schemas.Prediction;
 import io.avfuse.schemas.TextEvent;
 import io.avfuse.schemas.VideoFrame;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
@@ -24,7 +22,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * The fusion job: align, batch across streams, one model call per batch, and predictions and
@@ -37,11 +35,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Predict and embed aligned audio-visual windows with a fusion model.")
 public final class FuseJob implements Callable<Integer> {
-    @Option(names = "--config", description = "YAML file of job options.")
-    Path config;
-
-    @Option(names = "--set", description = "key=value override of a job option (repeatable).")
-    List<String> overrides = new ArrayList<>();
+    @Mixin JobArgs args = new JobArgs();
 
     /** The job's outputs. */
     public record Fused(
@@ -130,7 +124,7 @@ public final class FuseJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JobConfig cfg = JobConfig.load(config, overrides);
+        JobConfig cfg = args.load();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         AlignJob.configure(env, cfg);
         AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg);
