@@ -23,6 +23,9 @@ import java.util.Map;
  * @param maxPendingWindows per stream; beyond it the oldest window is emitted early
  * @param maxFramesPerWindow frames buffered per window; beyond it every other one is evicted
  * @param maxTextsPerWindow text events buffered per window; beyond it the oldest is evicted
+ * @param idleFlushUs wall-clock time a stream may send nothing before its pending windows are
+ *     emitted anyway (0: never): a watermark that stops because every source went quiet must not
+ *     hold the last windows back for ever
  */
 public record AlignerConfig(
         long windowUs,
@@ -34,7 +37,8 @@ public record AlignerConfig(
         long metadataTtlUs,
         int maxPendingWindows,
         int maxFramesPerWindow,
-        int maxTextsPerWindow)
+        int maxTextsPerWindow,
+        long idleFlushUs)
         implements Serializable {
 
     public AlignerConfig {
@@ -45,6 +49,9 @@ public record AlignerConfig(
         if (framesPerWindow < 1 || maxFramesPerWindow < framesPerWindow) {
             throw new IllegalArgumentException(
                     "need 1 <= frames per window <= max frames per window");
+        }
+        if (idleFlushUs < 0) {
+            throw new IllegalArgumentException("idle flush must be >= 0 (0 disables it)");
         }
         if (maxPendingWindows < 1 || maxTextsPerWindow < 1) {
             throw new IllegalArgumentException("caps must be positive");
@@ -75,7 +82,8 @@ public record AlignerConfig(
                 30_000_000,
                 32,
                 64,
-                64);
+                64,
+                10_000_000);
     }
 
     public static Map<Modality, Long> perModality(long video, long audio, long text, long meta) {
@@ -98,7 +106,8 @@ public record AlignerConfig(
                 metadataTtlUs,
                 maxPendingWindows,
                 maxFramesPerWindow,
-                maxTextsPerWindow);
+                maxTextsPerWindow,
+                idleFlushUs);
     }
 
     public long tolerance(Modality m) {

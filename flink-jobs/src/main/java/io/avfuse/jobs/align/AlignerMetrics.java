@@ -15,6 +15,7 @@ final class AlignerMetrics {
     private final Map<Modality, Counter> windowsMissing = new EnumMap<>(Modality.class);
     private final Counter windowsEmitted;
     private final Counter windowsForced;
+    private final Counter windowsFlushedIdle;
     private final Counter audioFormatMismatch;
     private final Counter streamsEnded;
 
@@ -29,6 +30,7 @@ final class AlignerMetrics {
         }
         windowsEmitted = group.counter("windowsEmitted");
         windowsForced = group.counter("windowsForcedByCap");
+        windowsFlushedIdle = group.counter("windowsFlushedIdle");
         audioFormatMismatch = group.counter("audioFormatMismatch");
         streamsEnded = group.counter("streamsEnded");
     }
@@ -39,6 +41,10 @@ final class AlignerMetrics {
 
     void late(Modality m) {
         late.get(m).inc();
+    }
+
+    void flushedIdle() {
+        windowsFlushedIdle.inc();
     }
 
     void forced() {

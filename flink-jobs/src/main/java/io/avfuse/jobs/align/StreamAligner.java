@@ -14,6 +14,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -24,7 +25,9 @@ import org.apache.flink.util.OutputTag;
  * that is still alive for the stream; a modality silent for longer than its timeout is dead, no
  * longer holds windows back, and is marked missing in windows that lack it. Records behind the
  * watermark by more than their tolerance go to {@link #LATE} and never touch an emitted window.
- * State is capped per stream and cleared when the stream ends.
+ * State is capped per stream and cleared when the stream ends. A stream that sends nothing for the
+ * idle-flush time (wall clock) has its pending windows emitted without the watermark, because a
+ * watermark stops moving when every source goes quiet.
  *
  * <p>{@code events.keyBy(ModalityEvent::streamId).process(new StreamAligner(config))}
  */
@@ -131,6 +134,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
             return;
         }
         p.seen(m, t);
+        scheduleIdleFlush(ctx, p);
         progress.update(p);
         scheduleCleanup(ctx, p);
         if (!added) {
@@ -159,6 +163,10 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         if (p == null) {
             return;
         }
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            flushIfIdle(ctx, p, out);
+            return;
+        }
         long watermarkUs = watermarkUs(ctx.timerService().currentWatermark());
         for (long s : sortedPendingStarts()) {
             if (!ready(s, p, watermarkUs)) {
@@ -172,6 +180,32 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         } else {
             progress.update(p);
         }
+    }
+
+    private void scheduleIdleFlush(Context ctx, StreamProgress p) {
+        long idleMs = config.idleFlushUs() / 1000;
+        if (idleMs <= 0) {
+            return;
+        }
+        long now = ctx.timerService().currentProcessingTime();
+        p.lastArrivalMs = now;
+        // Whole seconds: one timer per stream per second, not one per record.
+        ctx.timerService()
+                .registerProcessingTimeTimer(Math.floorDiv(now + idleMs + 999, 1000) * 1000);
+    }
+
+    /** Emits every pending window of a stream that has sent nothing for the idle-flush time. */
+    private void flushIfIdle(OnTimerContext ctx, StreamProgress p, Collector<AlignedWindow> out)
+            throws Exception {
+        long now = ctx.timerService().currentProcessingTime();
+        if (now - p.lastArrivalMs < config.idleFlushUs() / 1000) {
+            return; // a newer record scheduled a later timer
+        }
+        for (long s : sortedPendingStarts()) {
+            emit(ctx, ctx.getCurrentKey(), s, p, out);
+            metrics.flushedIdle();
+        }
+        progress.update(p);
     }
 
     /**

@@ -13,6 +13,9 @@ public class StreamProgress {
     /** End of the last emitted window; records before it are late. */
     public long emittedUpToUs = Long.MIN_VALUE;
 
+    /** Processing time of the newest record, for the idle flush; MIN_VALUE before any. */
+    public long lastArrivalMs = Long.MIN_VALUE;
+
     public TextEvent lastText;
     public TextEvent lastMetadata;
 

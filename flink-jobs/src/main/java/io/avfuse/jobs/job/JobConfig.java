@@ -152,7 +152,8 @@ public final class JobConfig {
                     us(JobOptions.METADATA_TTL),
                     get(JobOptions.MAX_PENDING_WINDOWS),
                     get(JobOptions.MAX_FRAMES_PER_WINDOW),
-                    get(JobOptions.MAX_TEXTS_PER_WINDOW));
+                    get(JobOptions.MAX_TEXTS_PER_WINDOW),
+                    us(JobOptions.IDLE_FLUSH));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad align.* options: " + e.getMessage(), e);
         }

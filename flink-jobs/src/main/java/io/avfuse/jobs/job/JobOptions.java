@@ -116,6 +116,15 @@ public final class JobOptions {
             key("align.max-frames-per-window").intType().defaultValue(64);
     public static final ConfigOption<Integer> MAX_TEXTS_PER_WINDOW =
             key("align.max-texts-per-window").intType().defaultValue(64);
+    public static final ConfigOption<Duration> IDLE_FLUSH =
+            key("align.idle-flush")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription(
+                            "Wall-clock time a stream may send nothing before its pending windows"
+                                    + " are emitted without waiting for the watermark (0 s:"
+                                    + " never). Keeps the last windows of a stream that stops"
+                                    + " from waiting for a watermark that no longer moves.");
 
     // --- Model and inference -----------------------------------------------------------------
     public static final ConfigOption<String> MODEL_DIR =

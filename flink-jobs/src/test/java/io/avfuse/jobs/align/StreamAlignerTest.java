@@ -405,7 +405,8 @@ class StreamAlignerTest {
                         base.metadataTtlUs(),
                         19,
                         10,
-                        3));
+                        3,
+                        base.idleFlushUs()));
         send(av("a", 0, 22_000_000).stream().filter(e -> e.video != null).toList());
         // No watermark at all: a stuck source. Only 19 windows may be pending.
         assertThat(out())
@@ -416,6 +417,40 @@ class StreamAlignerTest {
         harness.processWatermark(Long.MAX_VALUE);
         assertThat(out()).hasSize(22);
         assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void aStreamThatGoesQuietIsFlushedAfterTheIdleTimeWithoutAWatermark() throws Exception {
+        open(AlignerConfig.defaults()); // idle flush 10 s
+        harness.setProcessingTime(1_000);
+        send(av("a", 0, 3_000_000));
+        harness.processWatermark(wm(1_100_000)); // then every source goes quiet
+        assertThat(out()).hasSize(1);
+
+        harness.setProcessingTime(10_999); // 9.999 s of silence: not yet
+        assertThat(out()).hasSize(1);
+        harness.setProcessingTime(11_000);
+        assertThat(out())
+                .extracting(AlignedWindow::getWindowStartUs)
+                .containsExactly(T0, T0 + 1_000_000, T0 + 2_000_000);
+        assertThat(out().get(2).getFramesSeen()).isEqualTo(25);
+
+        // A record for a flushed window is late, never a second copy of the window.
+        send(ModalityEvent.of(frame("a", 60)));
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(out()).hasSize(3);
+        assertThat(late()).hasSize(1);
+    }
+
+    @Test
+    void aStreamThatKeepsSendingIsNeverIdleFlushed() throws Exception {
+        open(AlignerConfig.defaults());
+        for (int second = 0; second < 30; second++) {
+            harness.setProcessingTime(second * 1_000L);
+            send(av("a", second * 1_000_000L, (second + 1) * 1_000_000L));
+        }
+        // The watermark never moved, yet records kept arriving: nothing is flushed early.
+        assertThat(out()).isEmpty();
     }
 
     @Test
@@ -444,7 +479,8 @@ class StreamAlignerTest {
                         base.metadataTtlUs(),
                         32,
                         64,
-                        64));
+                        64,
+                        base.idleFlushUs()));
         for (int i = 0; i < 25; i++) {
             send(ModalityEvent.of(frame("a", i)));
         }
