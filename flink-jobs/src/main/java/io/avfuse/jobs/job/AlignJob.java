@@ -14,6 +14,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
 import picocli.CommandLine.Command;
@@ -56,29 +57,41 @@ public final class AlignJob implements Callable<Integer> {
             KafkaSource<Either<DeadLetter, AudioChunk>> audio,
             KafkaSource<Either<DeadLetter, TextEvent>> text) {}
 
-    static KafkaInputs kafkaSources(JobConfig cfg) {
+    public static KafkaInputs kafkaSources(JobConfig cfg) {
+        return kafkaSources(cfg, false);
+    }
+
+    /**
+     * @param bounded end at the offsets that are latest when the job starts (recording what a topic
+     *     holds, e.g. training data), instead of running for ever
+     */
+    public static KafkaInputs kafkaSources(JobConfig cfg, boolean bounded) {
         return new KafkaInputs(
-                source(RecordType.VIDEO_FRAME, JobOptions.TOPIC_VIDEO, cfg),
-                source(RecordType.AUDIO_CHUNK, JobOptions.TOPIC_AUDIO, cfg),
-                source(RecordType.TEXT_EVENT, JobOptions.TOPIC_TEXT, cfg));
+                source(RecordType.VIDEO_FRAME, JobOptions.TOPIC_VIDEO, cfg, bounded),
+                source(RecordType.AUDIO_CHUNK, JobOptions.TOPIC_AUDIO, cfg, bounded),
+                source(RecordType.TEXT_EVENT, JobOptions.TOPIC_TEXT, cfg, bounded));
     }
 
     private static <T extends SpecificRecordBase> KafkaSource<Either<DeadLetter, T>> source(
-            RecordType<T> type, ConfigOption<String> topic, JobConfig cfg) {
-        return AvroKafkaSource.builder(type)
-                .connection(cfg.kafka())
-                .groupId(cfg.get(JobOptions.KAFKA_GROUP))
-                .topic(cfg.get(topic))
-                .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
-                .maxValueBytes(cfg.get(JobOptions.MAX_RECORD_BYTES))
-                .build();
+            RecordType<T> type, ConfigOption<String> topic, JobConfig cfg, boolean bounded) {
+        AvroKafkaSource.Builder<T> builder =
+                AvroKafkaSource.builder(type)
+                        .connection(cfg.kafka())
+                        .groupId(cfg.get(JobOptions.KAFKA_GROUP))
+                        .topic(cfg.get(topic))
+                        .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
+                        .maxValueBytes(cfg.get(JobOptions.MAX_RECORD_BYTES));
+        if (bounded) {
+            builder.boundedAt(OffsetsInitializer.latest());
+        }
+        return builder.build();
     }
 
     /**
      * Settings every avfuse job shares: parallelism, exactly-once checkpoints, no Kryo, bounded
      * restarts.
      */
-    static void configure(StreamExecutionEnvironment env, JobConfig cfg) {
+    public static void configure(StreamExecutionEnvironment env, JobConfig cfg) {
         env.setParallelism(cfg.get(JobOptions.PARALLELISM));
         env.enableCheckpointing(cfg.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
         Configuration conf = new Configuration();
@@ -93,7 +106,8 @@ public final class AlignJob implements Callable<Integer> {
         env.configure(conf);
     }
 
-    static void sinks(AlignmentPipeline.Aligned aligned, JobConfig cfg, KafkaConnection kafka) {
+    public static void sinks(
+            AlignmentPipeline.Aligned aligned, JobConfig cfg, KafkaConnection kafka) {
         JobSinks.exactlyOnce(
                 aligned.deadLetters(),
                 RecordType.DEAD_LETTER,

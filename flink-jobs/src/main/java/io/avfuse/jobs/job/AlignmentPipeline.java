@@ -12,6 +12,7 @@ import io.avfuse.schemas.DeadLetter;
 import io.avfuse.schemas.TextEvent;
 import io.avfuse.schemas.VideoFrame;
 import java.io.Serializable;
+import java.time.Duration;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -33,6 +34,15 @@ import org.apache.flink.util.OutputTag;
  * textSource);}
  */
 public final class AlignmentPipeline {
+    /** The three input sources pace each other in catch-up (Flink watermark alignment). */
+    static final String ALIGNMENT_GROUP = "avfuse-inputs";
+
+    /**
+     * How often sources exchange watermarks for alignment. Flink 2.2 lets a source run at most
+     * max-drift per update ahead, so 100 ms keeps a 10 s drift from capping a backlog below 100x.
+     */
+    static final Duration ALIGNMENT_UPDATE = Duration.ofMillis(100);
+
     private AlignmentPipeline() {}
 
     /** Aligned windows, and every dead letter of the stages so far (decode, validate, align). */
@@ -201,6 +211,11 @@ public final class AlignmentPipeline {
                                 config.outOfOrderness(modality))
                         .withTimestampAssigner(assigner)
                         .withIdleness(config.get(JobOptions.IDLENESS));
+        Duration drift = config.get(JobOptions.MAX_DRIFT);
+        if (!drift.isZero()) {
+            watermarks =
+                    watermarks.withWatermarkAlignment(ALIGNMENT_GROUP, drift, ALIGNMENT_UPDATE);
+        }
         DataStream<Either<DeadLetter, T>> stream =
                 env.fromSource(source, watermarks, name + "-source").uid(name + "-source-v1");
         return DeadLetterSplitter.split(stream, recordClass, name);

@@ -74,6 +74,17 @@ public final class JobOptions {
                     .withDescription(
                             "A source partition silent this long (processing time) stops holding"
                                     + " the watermark back.");
+    public static final ConfigOption<Duration> MAX_DRIFT =
+            key("watermarks.alignment.max-drift")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription(
+                            "Flink watermark alignment across the video, audio and text sources: a"
+                                    + " source whose watermark runs further ahead of the slowest"
+                                    + " is paused (0 s: off). Without it, catching up on a backlog"
+                                    + " reads one topic ahead of the others and the aligner's"
+                                    + " pending-window cap emits windows before their other"
+                                    + " modalities arrive.");
     public static final ConfigOption<Duration> MAX_FUTURE =
             key("watermarks.max-future")
                     .durationType()
@@ -181,6 +192,7 @@ public final class JobOptions {
                     OUT_OF_ORDER_AUDIO,
                     OUT_OF_ORDER_TEXT,
                     IDLENESS,
+                    MAX_DRIFT,
                     MAX_FUTURE,
                     WINDOW,
                     HOP,
@@ -198,6 +210,7 @@ public final class JobOptions {
                     MAX_PENDING_WINDOWS,
                     MAX_FRAMES_PER_WINDOW,
                     MAX_TEXTS_PER_WINDOW,
+                    IDLE_FLUSH,
                     MODEL_DIR,
                     BATCH_SIZE,
                     MAX_WAIT,

@@ -1,0 +1,247 @@
+package io.avfuse.jobs.demo;
+
+import io.avfuse.connectors.broker.KafkaBroker;
+import io.avfuse.connectors.kafka.TopicNames;
+import io.avfuse.connectors.serde.AvroSerde;
+import io.avfuse.connectors.serde.MalformedRecordException;
+import io.avfuse.connectors.serde.RecordType;
+import io.avfuse.connectors.serde.WireFormat;
+import io.avfuse.jobs.job.AlignJob;
+import io.avfuse.jobs.job.FuseJob;
+import io.avfuse.jobs.job.JobConfig;
+import io.avfuse.jobs.model.ModelManifest;
+import io.avfuse.schemas.Prediction;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+
+/**
+ * The live half of the demo: the fusion job on a MiniCluster with its web UI, live clips ingested
+ * at real-time pace (one of them without audio, one without video), and every committed prediction
+ * scored against the clips' labels.
+ */
+final class LiveRun {
+    /**
+     * After the last record, how long the job gets to emit the last windows (idle flush + commit).
+     */
+    private static final Duration DRAIN = Duration.ofSeconds(30);
+
+    private final DemoCommand demo;
+    private final PrintWriter out;
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final AtomicReference<RuntimeException> ingestFailure = new AtomicReference<>();
+
+    LiveRun(DemoCommand demo, PrintWriter out) {
+        this.demo = demo;
+        this.out = out;
+    }
+
+    int run(KafkaBroker broker, Path modelDir, Path work) throws Exception {
+        ModelManifest manifest = ModelManifest.read(modelDir);
+        Path clips = work.resolve("live");
+        int streams = DemoCommand.LIVE_STREAMS.size();
+        DemoCommand.generate(clips, streams, demo.liveWindows, demo.seed + 1_000);
+        TopicNames topics = TopicNames.defaults();
+
+        JobClient job = startJob(broker.bootstrapServers(), topics, modelDir, manifest);
+        out.printf(
+                "[3/4] fusion job running on a local MiniCluster: Flink web UI at"
+                        + " http://127.0.0.1:%d%n",
+                demo.webPort);
+        out.flush();
+        try {
+            awaitRunning(job);
+            long anchorUs = DemoCommand.nextWholeSecondUs();
+            Map<String, Scoreboard.Truth> truths = new LinkedHashMap<>();
+            for (int i = 0; i < streams; i++) {
+                truths.put(
+                        DemoCommand.LIVE_STREAMS.get(i)[0],
+                        new Scoreboard.Truth(
+                                ClipLabels.read(clips.resolve("clip" + i + ".labels.json")),
+                                anchorUs));
+            }
+            Scoreboard board =
+                    new Scoreboard(truths, manifest.labels(), demo.loop, demo.quiet, out);
+            out.printf(
+                    "[4/4] ingesting %d live clips of %d s at real-time pace%s: %s%n",
+                    streams,
+                    demo.liveWindows,
+                    demo.loop ? ", looping until Ctrl-C" : "",
+                    String.join(", ", truths.keySet()));
+            out.println(
+                    "  stream         window label        confidence  truth                   "
+                            + " present  degraded latency");
+            out.flush();
+            Thread consumer = consume(broker.bootstrapServers(), topics.predictions(), board);
+            if (demo.loop) {
+                printSummaryOnExit(board, manifest.version());
+            }
+            sleepUntil(anchorUs);
+            List<Thread> ingests = ingest(broker.bootstrapServers(), topics, clips, anchorUs);
+            for (Thread t : ingests) {
+                t.join();
+            }
+            if (ingestFailure.get() != null) {
+                throw ingestFailure.get();
+            }
+            int expected = streams * demo.liveWindows;
+            long deadline = System.nanoTime() + DRAIN.toNanos();
+            while (board.windows() < expected && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            stopped.set(true);
+            consumer.join();
+            board.summary(manifest.version());
+            if (board.windows() < expected) {
+                out.printf(
+                        "avfuse demo: only %d of %d windows were predicted within %d s%n",
+                        board.windows(), expected, DRAIN.toSeconds());
+                return 1;
+            }
+            return 0;
+        } finally {
+            stopped.set(true);
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private JobClient startJob(
+            String bootstrap, TopicNames topics, Path modelDir, ModelManifest manifest)
+            throws Exception {
+        List<String> options = new ArrayList<>(DemoCommand.alignOptions());
+        options.addAll(
+                List.of(
+                        "kafka.bootstrap-servers=" + bootstrap,
+                        "kafka.group-id=avfuse-demo-live",
+                        "topics.video=" + topics.videoFrames(),
+                        "topics.audio=" + topics.audioChunks(),
+                        "topics.text=" + topics.textEvents(),
+                        "topics.predictions=" + topics.predictions(),
+                        "topics.embeddings=" + topics.embeddings(),
+                        "topics.deadletter=" + topics.deadLetter(),
+                        "align.frames-per-window=" + manifest.frames(),
+                        "model.dir=" + modelDir,
+                        "inference.batch-size=16",
+                        "inference.max-wait=50ms",
+                        "job.parallelism=2",
+                        "job.checkpoint-interval=1s"));
+        JobConfig cfg = JobConfig.load(null, options);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
+                        DemoCommand.loopbackCluster(demo.webPort));
+        AlignJob.configure(env, cfg);
+        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg);
+        FuseJob.sinks(
+                FuseJob.define(env, cfg, in.video(), in.audio(), in.text()), cfg, cfg.kafka());
+        return env.executeAsync("avfuse-demo");
+    }
+
+    private static void awaitRunning(JobClient job) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            JobStatus status = job.getJobStatus().get();
+            if (status == JobStatus.RUNNING) {
+                return;
+            }
+            if (status.isGloballyTerminalState()) {
+                throw new IllegalStateException("the fusion job ended at start: " + status);
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the fusion job did not start within 60 s");
+    }
+
+    /** One thread per live clip, each an {@code avfuse ingest} at real-time pace. */
+    private List<Thread> ingest(String bootstrap, TopicNames topics, Path clips, long anchorUs) {
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < DemoCommand.LIVE_STREAMS.size(); i++) {
+            String[] stream = DemoCommand.LIVE_STREAMS.get(i);
+            List<String> flags = new ArrayList<>(List.of("--pace", "realtime"));
+            flags.addAll(List.of("--stream-id", stream[0]));
+            for (int f = 1; f < stream.length; f++) {
+                flags.add(stream[f]);
+            }
+            if (demo.loop) {
+                flags.add("--loop");
+            }
+            Path clip = clips.resolve("clip" + i + ".mp4");
+            Thread t =
+                    new Thread(
+                            () -> {
+                                try {
+                                    DemoCommand.ingest(bootstrap, topics, anchorUs, flags, clip);
+                                } catch (RuntimeException e) {
+                                    ingestFailure.set(e);
+                                }
+                            },
+                            "demo-ingest-" + stream[0]);
+            t.start();
+            threads.add(t);
+        }
+        return threads;
+    }
+
+    /** Reads committed predictions (read_committed) and scores them as they arrive. */
+    private Thread consume(String bootstrap, String topic, Scoreboard board) {
+        Properties props = CommittedRecords.consumerProperties(bootstrap);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "avfuse-demo-scoreboard");
+        AvroSerde<Prediction> serde = AvroSerde.of(RecordType.PREDICTION, WireFormat.SINGLE_OBJECT);
+        Thread t =
+                new Thread(
+                        () -> {
+                            try (KafkaConsumer<byte[], byte[]> consumer =
+                                    new KafkaConsumer<>(props)) {
+                                consumer.subscribe(List.of(topic));
+                                while (!stopped.get()) {
+                                    for (ConsumerRecord<byte[], byte[]> r :
+                                            consumer.poll(Duration.ofMillis(100))) {
+                                        long now = System.currentTimeMillis() * 1000;
+                                        try {
+                                            board.add(serde.decode(r.value()), now);
+                                        } catch (MalformedRecordException e) {
+                                            out.println("  undecodable prediction: " + e);
+                                        }
+                                    }
+                                }
+                            }
+                        },
+                        "demo-scoreboard");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Ctrl-C ends a looping demo: the summary comes from what was scored, no broker needed. */
+    private void printSummaryOnExit(Scoreboard board, String version) {
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    stopped.set(true);
+                                    out.println();
+                                    board.summary(version);
+                                },
+                                "demo-summary"));
+    }
+
+    private static void sleepUntil(long epochUs) throws InterruptedException {
+        long ms = epochUs / 1000 - System.currentTimeMillis();
+        if (ms > 0) {
+            Thread.sleep(ms);
+        }
+    }
+}
