@@ -73,4 +73,9 @@ public class PendingWindow {
     boolean hasAudio() {
         return audio != null;
     }
+
+    /** Frames or audio: what makes a pending window weigh tens of kilobytes. */
+    boolean holdsMedia() {
+        return frames.length > 0 || audio != null;
+    }
 }

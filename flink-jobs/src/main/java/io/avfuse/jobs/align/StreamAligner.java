@@ -45,6 +45,9 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
     /** Longest span a caption may claim, in windows: a bad duration must not fan out. */
     static final int MAX_TEXT_SPAN_WINDOWS = 16;
 
+    /** Windows with only text or metadata may be pending at this many times the cap. */
+    static final int TEXT_ONLY_FACTOR = 8;
+
     static {
         // Flink restores PendingWindow state (Avro frames) before open(): trust must come first.
         AvroLimits.ensure();
@@ -268,13 +271,31 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         scheduleCleanup(ctx, p);
     }
 
+    /**
+     * Bounds a stream's pending windows when its watermark is stuck by emitting the oldest early.
+     * The cap counts windows holding frames or audio; windows with only text or metadata are small
+     * and may run far ahead (a text topic is often read in one fetch while video and audio catch
+     * up), so they are bounded only at {@link #TEXT_ONLY_FACTOR} times the cap.
+     */
     private void enforcePendingCap(Context ctx, StreamProgress p, Collector<AlignedWindow> out)
             throws Exception {
         List<Long> starts = sortedPendingStarts();
-        for (int i = 0; i < starts.size() - config.maxPendingWindows(); i++) {
+        int media = 0;
+        for (long s : starts) {
+            media += windows.get(s).holdsMedia() ? 1 : 0;
+        }
+        int total = starts.size();
+        for (int i = 0;
+                i < starts.size()
+                        && (media > config.maxPendingWindows()
+                                || total > TEXT_ONLY_FACTOR * config.maxPendingWindows());
+                i++) {
             // The watermark is stuck for this stream; emit rather than grow without bound.
+            boolean heavy = windows.get(starts.get(i)).holdsMedia();
             emit(ctx, ctx.getCurrentKey(), starts.get(i), p, out);
             metrics.forced();
+            total--;
+            media -= heavy ? 1 : 0;
         }
         progress.update(p);
     }

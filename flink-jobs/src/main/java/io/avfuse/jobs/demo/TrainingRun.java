@@ -162,8 +162,8 @@ final class TrainingRun {
                         // would jump to the other sources' and its records arrive late.
                         "align.idle-flush=0s",
                         "watermarks.idleness=10min",
-                        // The small text topic is read in one fetch, a whole clip ahead of the
-                        // video and audio: every window of a clip may be pending at once.
+                        // A bounded replay cannot use watermark alignment: video may be read a
+                        // whole clip ahead of audio, so every window of a clip may be pending.
                         "align.max-pending-windows=" + (demo.trainWindows + 32),
                         "align.frames-per-window=" + FRAMES,
                         "job.parallelism=2"));

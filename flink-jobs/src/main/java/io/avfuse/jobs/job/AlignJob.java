@@ -7,8 +7,10 @@ import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.DeadLetter;
 import io.avfuse.schemas.TextEvent;
 import io.avfuse.schemas.VideoFrame;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -31,6 +33,9 @@ import picocli.CommandLine.Mixin;
         mixinStandardHelpOptions = true,
         description = "Align video, audio and text topics into event-time windows.")
 public final class AlignJob implements Callable<Integer> {
+    private static final ConfigOption<String> CHECKPOINTS_DIRECTORY =
+            CheckpointingOptions.CHECKPOINTS_DIRECTORY;
+
     @Mixin JobArgs args = new JobArgs();
 
     public static void main(String[] args) {
@@ -96,6 +101,17 @@ public final class AlignJob implements Callable<Integer> {
         env.enableCheckpointing(cfg.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
+        String dir =
+                cfg.getOptional(JobOptions.CHECKPOINT_DIR)
+                        .or(() -> env.getConfiguration().getOptional(CHECKPOINTS_DIRECTORY))
+                        .orElseGet(
+                                () ->
+                                        Path.of(System.getProperty("java.io.tmpdir"))
+                                                .resolve("avfuse-checkpoints")
+                                                .toUri()
+                                                .toString());
+        conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(CHECKPOINTS_DIRECTORY, dir);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(
                 RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,

@@ -17,6 +17,7 @@ import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.api.common.eventtime.SerializableTimestampAssigner;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -212,7 +213,7 @@ public final class AlignmentPipeline {
                         .withTimestampAssigner(assigner)
                         .withIdleness(config.get(JobOptions.IDLENESS));
         Duration drift = config.get(JobOptions.MAX_DRIFT);
-        if (!drift.isZero()) {
+        if (!drift.isZero() && source.getBoundedness() == Boundedness.CONTINUOUS_UNBOUNDED) {
             watermarks =
                     watermarks.withWatermarkAlignment(ALIGNMENT_GROUP, drift, ALIGNMENT_UPDATE);
         }

@@ -79,12 +79,13 @@ public final class JobOptions {
                     .durationType()
                     .defaultValue(Duration.ofSeconds(10))
                     .withDescription(
-                            "Flink watermark alignment across the video, audio and text sources: a"
-                                    + " source whose watermark runs further ahead of the slowest"
-                                    + " is paused (0 s: off). Without it, catching up on a backlog"
-                                    + " reads one topic ahead of the others and the aligner's"
-                                    + " pending-window cap emits windows before their other"
-                                    + " modalities arrive.");
+                            "Flink watermark alignment across unbounded video, audio and text"
+                                    + " sources: one whose watermark runs further ahead of the"
+                                    + " slowest is paused (0 s: off). While catching up on a"
+                                    + " backlog it keeps the skew between modalities below the"
+                                    + " aligner's pending-window cap. Bounded sources never use"
+                                    + " it: Flink 2.2 fails a job whose finished source receives"
+                                    + " an alignment event.");
     public static final ConfigOption<Duration> MAX_FUTURE =
             key("watermarks.max-future")
                     .durationType()
@@ -174,6 +175,16 @@ public final class JobOptions {
             key("job.restart-delay").durationType().defaultValue(Duration.ofSeconds(5));
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
             key("job.checkpoint-interval").durationType().defaultValue(Duration.ofSeconds(10));
+    public static final ConfigOption<String> CHECKPOINT_DIR =
+            key("job.checkpoint-dir")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Where checkpoints go (file://, s3://, ...). Unset: the cluster's"
+                                    + " execution.checkpointing.dir, or a directory under the"
+                                    + " JVM's temp dir when the cluster names none (Flink's"
+                                    + " in-memory default caps state at 5 MB, which the aligner"
+                                    + " exceeds while catching up on a backlog).");
 
     /** Every declared option, for validation and {@code --help}. */
     public static final List<ConfigOption<?>> ALL =
@@ -219,5 +230,6 @@ public final class JobOptions {
                     PARALLELISM,
                     RESTART_ATTEMPTS,
                     RESTART_DELAY,
-                    CHECKPOINT_INTERVAL);
+                    CHECKPOINT_INTERVAL,
+                    CHECKPOINT_DIR);
 }

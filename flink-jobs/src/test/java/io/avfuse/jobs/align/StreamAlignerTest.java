@@ -454,6 +454,22 @@ class StreamAlignerTest {
     }
 
     @Test
+    void textReadFarAheadOfVideoAndAudioForcesNoWindowOut() throws Exception {
+        open(AlignerConfig.defaults()); // cap 32
+        // A backlog: the whole text topic arrives first, 60 windows ahead of any frame.
+        for (int i = 0; i < 60; i++) {
+            send(ModalityEvent.of(caption("a", i * 1_000_000L + 100_000, 800_000, "word " + i)));
+        }
+        assertThat(out()).isEmpty();
+        send(av("a", 0, 60_000_000));
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(out()).hasSize(60);
+        assertThat(out()).allSatisfy(w -> assertThat(w.getFramesSeen()).isEqualTo(25));
+        assertThat(out()).allSatisfy(w -> assertThat(w.getTexts()).hasSize(1));
+        assertThat(late()).isEmpty();
+    }
+
+    @Test
     void aStreamThatOnlySendsLateRecordsKeepsNoState() throws Exception {
         open(AlignerConfig.defaults());
         harness.processWatermark(wm(100_000_000)); // other streams moved the watermark to 100 s

@@ -1,0 +1,261 @@
+package io.avfuse.jobs.bench;
+
+import io.avfuse.connectors.broker.KafkaBroker;
+import io.avfuse.connectors.serde.AvroSerde;
+import io.avfuse.connectors.serde.RecordType;
+import io.avfuse.connectors.serde.WireFormat;
+import io.avfuse.connectors.testing.KafkaTestClients;
+import io.avfuse.jobs.align.AlignFixtures;
+import io.avfuse.jobs.align.ModalityEvent;
+import io.avfuse.jobs.job.AlignJob;
+import io.avfuse.jobs.job.AlignmentPipeline;
+import io.avfuse.jobs.job.FuseJob;
+import io.avfuse.jobs.job.JobConfig;
+import io.avfuse.jobs.model.FusionInference;
+import io.avfuse.jobs.model.FusionInferenceTest;
+import io.avfuse.schemas.AlignedWindow;
+import io.avfuse.schemas.Prediction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * P1: windows/s through Kafka, the fusion job on a MiniCluster (parallelism 1) and back to Kafka,
+ * against the same model's batched throughput called directly on the same aligned windows, with the
+ * same batch size, in the same JVM, alternated. The end-to-end rate is the steady output rate of a
+ * backlog: predictions between the first and the last handed to the sink, so job start-up and the
+ * first watermark are not counted. The model is P2's: freshly initialised, 4 frames of 16x16 scaled
+ * up, 1 s of 16 kHz audio through log-mel, embedding 64, gated fusion.
+ *
+ * <p>{@code ./mvnw -q -pl flink-jobs exec:exec -Dexec.executable=java -Dexec.classpathScope=test
+ * -Dexec.args="-Xmx3g -cp %classpath io.avfuse.jobs.bench.EndToEndBenchmark 20 120 32 3"}
+ */
+public final class EndToEndBenchmark {
+    private static final String VIDEO = "p1.video";
+    private static final String AUDIO = "p1.audio";
+    private static final String TEXT = "p1.text";
+
+    public static void main(String[] args) throws Exception {
+        int streams = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 120;
+        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 32;
+        int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+        Path tmp = Files.createTempDirectory("avfuse-p1");
+        Path model = FusionInferenceTest.savedModel(tmp, 64, List.of("video", "audio"));
+        try (KafkaBroker broker = KafkaBroker.builder().nodes(1).build().start()) {
+            String bootstrap = broker.bootstrapServers();
+            broker.createTopics(1, (short) 1, VIDEO, AUDIO, TEXT, "p1.aligned", "p1.dlq");
+            for (int r = 0; r < repeats; r++) {
+                broker.createTopics(
+                        1, (short) 1, "p1.predictions." + r, "p1.embeddings." + r, "p1.dlq." + r);
+            }
+            long produced = produce(bootstrap, streams, seconds);
+            System.out.printf(
+                    "P1 end-to-end vs direct batched inference: %d streams x %d s (%d records),"
+                            + " batch %d, parallelism 1, CPU, threads %s%n",
+                    streams,
+                    seconds,
+                    produced,
+                    batch,
+                    System.getProperty("ai.djl.pytorch.num_threads", "engine default"));
+            List<AlignedWindow> windows = align(bootstrap);
+            FusionInference direct = new FusionInference(model);
+            direct.open("cpu");
+            direct(direct, windows, batch); // warm-up
+            double[] e2e = new double[repeats];
+            double[] called = new double[repeats];
+            for (int r = 0; r < repeats; r++) {
+                double[] job = endToEnd(bootstrap, model, batch, r, windows.size());
+                e2e[r] = job[0];
+                called[r] = direct(direct, windows, batch);
+                System.out.printf(
+                        "  run %d: end-to-end %.1f win/s (%d windows, mean batch %.1f, %d dead"
+                                + " letters), direct %.1f win/s (%d windows), ratio %.2f%n",
+                        r + 1,
+                        e2e[r],
+                        (long) job[1],
+                        job[2],
+                        (long) job[3],
+                        called[r],
+                        windows.size(),
+                        e2e[r] / called[r]);
+            }
+            direct.close();
+            System.out.printf(
+                    "median: end-to-end %.1f win/s, direct %.1f win/s, end-to-end/direct %.2f"
+                            + " (target >= 0.85)%n",
+                    median(e2e), median(called), median(e2e) / median(called));
+        }
+    }
+
+    private static long produce(String bootstrap, int streams, int seconds) throws Exception {
+        List<ModalityEvent> events = new ArrayList<>();
+        for (int s = 0; s < streams; s++) {
+            events.addAll(AlignFixtures.av("cam-" + s, 0, seconds * 1_000_000L));
+        }
+        events.sort(Comparator.comparingLong(ModalityEvent::eventTimeUs));
+        AvroSerde<io.avfuse.schemas.VideoFrame> vs =
+                AvroSerde.of(RecordType.VIDEO_FRAME, WireFormat.SINGLE_OBJECT);
+        AvroSerde<io.avfuse.schemas.AudioChunk> as =
+                AvroSerde.of(RecordType.AUDIO_CHUNK, WireFormat.SINGLE_OBJECT);
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (ModalityEvent e : events) {
+            byte[] key = e.streamId().getBytes(StandardCharsets.UTF_8);
+            records.add(
+                    e.video != null
+                            ? new ProducerRecord<>(VIDEO, key, vs.encode(e.video))
+                            : new ProducerRecord<>(AUDIO, key, as.encode(e.audio)));
+        }
+        KafkaTestClients.produce(bootstrap, records);
+        return records.size();
+    }
+
+    private static List<String> options(String bootstrap, String group) {
+        return new ArrayList<>(
+                List.of(
+                        "kafka.bootstrap-servers=" + bootstrap,
+                        "kafka.group-id=" + group,
+                        "topics.video=" + VIDEO,
+                        "topics.audio=" + AUDIO,
+                        "topics.text=" + TEXT,
+                        "watermarks.idleness=10min",
+                        "align.idle-flush=0s",
+                        // Bounded sources read video and audio at their own pace (no watermark
+                        // alignment): the cap must cover the skew or records turn late.
+                        "align.max-pending-windows=400",
+                        "job.parallelism=1",
+                        "job.checkpoint-interval=1s"));
+    }
+
+    private static StreamExecutionEnvironment env() {
+        Configuration conf = new Configuration();
+        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.ADDRESS, "127.0.0.1");
+        conf.set(RestOptions.BIND_PORT, "0");
+        return StreamExecutionEnvironment.createLocalEnvironment(conf);
+    }
+
+    /** The windows the job's aligner makes of the backlog, for the direct calls. */
+    private static List<AlignedWindow> align(String bootstrap) throws Exception {
+        List<String> opts = options(bootstrap, "p1-align");
+        opts.addAll(
+                List.of(
+                        "topics.aligned=p1.aligned",
+                        "topics.deadletter=p1.dlq",
+                        "topics.write-aligned=true"));
+        JobConfig cfg = JobConfig.load(null, opts);
+        StreamExecutionEnvironment env = env();
+        AlignJob.configure(env, cfg);
+        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg, true);
+        AlignJob.sinks(
+                AlignmentPipeline.define(env, cfg, in.video(), in.audio(), in.text()),
+                cfg,
+                cfg.kafka());
+        env.execute("p1-align");
+        return read(bootstrap, "p1.aligned", RecordType.ALIGNED_WINDOW);
+    }
+
+    /** Windows/s of the job's steady output, the windows predicted, their mean batch size. */
+    private static double[] endToEnd(String bootstrap, Path model, int batch, int run, int expected)
+            throws Exception {
+        String predictions = "p1.predictions." + run;
+        List<String> opts = options(bootstrap, "p1-fuse-" + run);
+        opts.addAll(
+                List.of(
+                        "topics.predictions=" + predictions,
+                        "topics.embeddings=p1.embeddings." + run,
+                        "topics.deadletter=p1.dlq." + run,
+                        "model.dir=" + model,
+                        "inference.batch-size=" + batch,
+                        "inference.max-wait=50ms"));
+        JobConfig cfg = JobConfig.load(null, opts);
+        StreamExecutionEnvironment env = env();
+        AlignJob.configure(env, cfg);
+        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg, true);
+        FuseJob.sinks(
+                FuseJob.define(env, cfg, in.video(), in.audio(), in.text()), cfg, cfg.kafka());
+        env.execute("p1-fuse-" + run);
+        // The final transaction may be committed just after the job reports FINISHED.
+        List<Prediction> out = read(bootstrap, predictions, RecordType.PREDICTION);
+        for (int wait = 0; wait < 50 && out.size() < expected; wait++) {
+            Thread.sleep(200);
+            out = read(bootstrap, predictions, RecordType.PREDICTION);
+        }
+        if (out.size() < expected) {
+            System.out.printf(
+                    "  run %d LOST %d of %d windows (read_committed after 10 s; uncommitted %d):"
+                            + " %s%n",
+                    run + 1,
+                    expected - out.size(),
+                    expected,
+                    KafkaTestClients.readAll(bootstrap, predictions, false, Duration.ofMinutes(1))
+                            .size(),
+                    missing(out));
+        }
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        double batches = 0;
+        for (Prediction p : out) {
+            first = Math.min(first, p.getTimes().getEmittedAtUs());
+            last = Math.max(last, p.getTimes().getEmittedAtUs());
+            batches += p.getTimes().getBatchSize();
+        }
+        double rate = (out.size() - 1) / ((last - first) / 1e6);
+        List<io.avfuse.schemas.DeadLetter> dead =
+                read(bootstrap, "p1.dlq." + run, RecordType.DEAD_LETTER);
+        return new double[] {rate, out.size(), batches / out.size(), dead.size()};
+    }
+
+    /** Stream and window index of the first windows missing per stream, compactly. */
+    private static String missing(List<Prediction> out) {
+        java.util.Map<String, java.util.TreeSet<Long>> seen = new java.util.TreeMap<>();
+        for (Prediction p : out) {
+            seen.computeIfAbsent(p.getStreamId().toString(), k -> new java.util.TreeSet<>())
+                    .add((p.getWindowStartUs() - AlignFixtures.T0) / 1_000_000);
+        }
+        StringBuilder b = new StringBuilder();
+        seen.forEach(
+                (stream, windows) ->
+                        b.append(stream).append(" from w").append(windows.first()).append("; "));
+        return b.toString();
+    }
+
+    private static double direct(
+            FusionInference inference, List<AlignedWindow> windows, int batch) {
+        long start = System.nanoTime();
+        for (int from = 0; from < windows.size(); from += batch) {
+            inference.infer(windows.subList(from, Math.min(windows.size(), from + batch)));
+        }
+        return windows.size() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static <T extends SpecificRecord> List<T> read(
+            String bootstrap, String topic, RecordType<T> type) throws Exception {
+        AvroSerde<T> serde = AvroSerde.of(type, WireFormat.SINGLE_OBJECT);
+        List<T> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r :
+                KafkaTestClients.readAll(bootstrap, topic, true, Duration.ofMinutes(2))) {
+            out.add(serde.decode(r.value()));
+        }
+        return out;
+    }
+
+    private static double median(double[] values) {
+        double[] s = values.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private EndToEndBenchmark() {}
+}
