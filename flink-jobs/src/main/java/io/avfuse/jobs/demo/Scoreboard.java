@@ -25,6 +25,7 @@ final class Scoreboard {
     private final PrintWriter out;
     private final long startedAtUs = System.currentTimeMillis() * 1000;
 
+    private boolean summarised;
     private int windows;
     private int scored;
     private int correct;
@@ -95,7 +96,12 @@ final class Scoreboard {
         return windows;
     }
 
+    /** Prints the summary once: Ctrl-C of a looping demo and its main thread both ask. */
     synchronized void summary(String modelVersion) {
+        if (summarised) {
+            return;
+        }
+        summarised = true;
         double seconds = (System.currentTimeMillis() * 1000 - startedAtUs) / 1e6;
         out.printf(
                 Locale.ROOT,
