@@ -184,6 +184,20 @@ public final class DemoCommand implements Callable<Integer> {
                 "align.idle-flush=2s");
     }
 
+    /** Options every demo job shares: the aligner settings, the broker, its group and topics. */
+    static List<String> jobOptions(String bootstrap, String group, TopicNames topics) {
+        List<String> options = new ArrayList<>(alignOptions());
+        options.addAll(
+                List.of(
+                        "kafka.bootstrap-servers=" + bootstrap,
+                        "kafka.group-id=" + group,
+                        "topics.video=" + topics.videoFrames(),
+                        "topics.audio=" + topics.audioChunks(),
+                        "topics.text=" + topics.textEvents(),
+                        "topics.deadletter=" + topics.deadLetter()));
+        return options;
+    }
+
     /** A MiniCluster whose REST endpoint and web UI listen on 127.0.0.1 only. */
     static Configuration loopbackCluster(int port) {
         Configuration conf = new Configuration();

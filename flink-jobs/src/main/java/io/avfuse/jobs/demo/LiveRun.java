@@ -6,7 +6,6 @@ import io.avfuse.connectors.serde.AvroSerde;
 import io.avfuse.connectors.serde.MalformedRecordException;
 import io.avfuse.connectors.serde.RecordType;
 import io.avfuse.connectors.serde.WireFormat;
-import io.avfuse.jobs.job.AlignJob;
 import io.avfuse.jobs.job.FuseJob;
 import io.avfuse.jobs.job.JobConfig;
 import io.avfuse.jobs.model.ModelManifest;
@@ -122,17 +121,11 @@ final class LiveRun {
     private JobClient startJob(
             String bootstrap, TopicNames topics, Path modelDir, ModelManifest manifest)
             throws Exception {
-        List<String> options = new ArrayList<>(DemoCommand.alignOptions());
+        List<String> options = DemoCommand.jobOptions(bootstrap, "avfuse-demo-live", topics);
         options.addAll(
                 List.of(
-                        "kafka.bootstrap-servers=" + bootstrap,
-                        "kafka.group-id=avfuse-demo-live",
-                        "topics.video=" + topics.videoFrames(),
-                        "topics.audio=" + topics.audioChunks(),
-                        "topics.text=" + topics.textEvents(),
                         "topics.predictions=" + topics.predictions(),
                         "topics.embeddings=" + topics.embeddings(),
-                        "topics.deadletter=" + topics.deadLetter(),
                         "align.frames-per-window=" + manifest.frames(),
                         "model.dir=" + modelDir,
                         "inference.batch-size=16",
@@ -143,10 +136,7 @@ final class LiveRun {
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
                         DemoCommand.loopbackCluster(demo.webPort));
-        AlignJob.configure(env, cfg);
-        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg);
-        FuseJob.sinks(
-                FuseJob.define(env, cfg, in.video(), in.audio(), in.text()), cfg, cfg.kafka());
+        FuseJob.defineFromKafka(env, cfg, false);
         return env.executeAsync("avfuse-demo");
     }
 

@@ -7,7 +7,6 @@ import io.avfuse.connectors.synth.ClassCatalogue;
 import io.avfuse.jobs.encode.LogMelSpectrogram;
 import io.avfuse.jobs.encode.WordVocabulary;
 import io.avfuse.jobs.job.AlignJob;
-import io.avfuse.jobs.job.AlignmentPipeline;
 import io.avfuse.jobs.job.JobConfig;
 import io.avfuse.jobs.model.FusionTrainer;
 import io.avfuse.jobs.model.ModelManifest;
@@ -146,16 +145,10 @@ final class TrainingRun {
      * windows on the aligned topic (exactly once), read back committed.
      */
     private List<AlignedWindow> align(String bootstrap, TopicNames topics) throws Exception {
-        List<String> options = new ArrayList<>(DemoCommand.alignOptions());
+        List<String> options = DemoCommand.jobOptions(bootstrap, "avfuse-demo-training", topics);
         options.addAll(
                 List.of(
-                        "kafka.bootstrap-servers=" + bootstrap,
-                        "kafka.group-id=avfuse-demo-training",
-                        "topics.video=" + topics.videoFrames(),
-                        "topics.audio=" + topics.audioChunks(),
-                        "topics.text=" + topics.textEvents(),
                         "topics.aligned=" + topics.aligned(),
-                        "topics.deadletter=" + topics.deadLetter(),
                         "topics.write-aligned=true",
                         // Bounded: the end of input closes every window. A source that is
                         // back-pressured for a moment must not count as idle: the watermark
@@ -170,12 +163,7 @@ final class TrainingRun {
         JobConfig cfg = JobConfig.load(null, options);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironment(DemoCommand.loopbackCluster(0));
-        AlignJob.configure(env, cfg);
-        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg, true);
-        AlignJob.sinks(
-                AlignmentPipeline.define(env, cfg, in.video(), in.audio(), in.text()),
-                cfg,
-                cfg.kafka());
+        AlignJob.defineFromKafka(env, cfg, true);
         env.execute("avfuse-demo-align-training");
         List<DeadLetter> dead =
                 CommittedRecords.readAll(bootstrap, topics.deadLetter(), RecordType.DEAD_LETTER);

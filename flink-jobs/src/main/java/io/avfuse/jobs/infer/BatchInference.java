@@ -12,8 +12,11 @@ import java.util.List;
  * @param <OUT> one result
  */
 public interface BatchInference<IN, OUT> extends Serializable {
-    /** Loads the model; {@code device} is {@code "cpu"} or {@code "gpu:<index>"}. */
-    void open(String device) throws Exception;
+    /**
+     * Loads the model; {@code device} is {@code "cpu"} or {@code "gpu:<index>"}; on the CPU the
+     * model may use {@code cpuThreads} threads (0: the engine's default).
+     */
+    void open(String device, int cpuThreads) throws Exception;
 
     /** Results for {@code batch}, one per sample, in order. */
     List<OUT> infer(List<IN> batch) throws Exception;

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.operators.ProcessingTimeService.ProcessingTimeCallback;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
@@ -35,6 +36,7 @@ public class BatchingInferenceOperator<IN, OUT> extends AbstractStreamOperator<O
     private final BatchInference<IN, OUT> inference;
     private final int maxBatch;
     private final long maxWaitMs;
+    private final int configuredThreads;
 
     private transient List<StreamRecord<IN>> buffer;
     private transient long oldestArrivalMs;
@@ -47,12 +49,23 @@ public class BatchingInferenceOperator<IN, OUT> extends AbstractStreamOperator<O
 
     public BatchingInferenceOperator(
             BatchInference<IN, OUT> inference, int maxBatch, long maxWaitMs) {
-        if (maxBatch < 1 || maxWaitMs < 0) {
-            throw new IllegalArgumentException("need maxBatch >= 1 and maxWaitMs >= 0");
+        this(inference, maxBatch, maxWaitMs, 0);
+    }
+
+    /**
+     * @param cpuThreads threads one model call may use on the CPU; 0: the TaskManager's cores
+     *     divided by its slots, so that slots running at once do not oversubscribe the cores
+     */
+    public BatchingInferenceOperator(
+            BatchInference<IN, OUT> inference, int maxBatch, long maxWaitMs, int cpuThreads) {
+        if (maxBatch < 1 || maxWaitMs < 0 || cpuThreads < 0) {
+            throw new IllegalArgumentException(
+                    "need maxBatch >= 1, maxWaitMs >= 0 and cpuThreads >= 0");
         }
         this.inference = inference;
         this.maxBatch = maxBatch;
         this.maxWaitMs = maxWaitMs;
+        this.configuredThreads = cpuThreads;
     }
 
     @Override
@@ -66,7 +79,21 @@ public class BatchingInferenceOperator<IN, OUT> extends AbstractStreamOperator<O
         modelTimeMs = group.histogram("modelTimeMs", new DescriptiveStatisticsHistogram(1000));
         samples = group.counter("samples");
         group.gauge("onGpu", () -> device.startsWith("gpu") ? 1 : 0);
-        inference.open(device);
+        int slots =
+                getContainingTask()
+                        .getEnvironment()
+                        .getTaskManagerInfo()
+                        .getConfiguration()
+                        .get(TaskManagerOptions.NUM_TASK_SLOTS);
+        int threads =
+                cpuThreads(configuredThreads, Runtime.getRuntime().availableProcessors(), slots);
+        group.gauge("cpuThreads", () -> threads);
+        inference.open(device, threads);
+    }
+
+    /** What a slot's model calls may use: the configured count, else its share of the cores. */
+    static int cpuThreads(int configured, int cores, int slots) {
+        return configured > 0 ? configured : Math.max(1, cores / Math.max(1, slots));
     }
 
     /** {@code gpu:<index>} of the first GPU Flink granted this TaskManager, else {@code cpu}. */

@@ -46,14 +46,25 @@ public final class AlignJob implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig cfg = args.load();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        configure(env, cfg);
-        KafkaInputs in = kafkaSources(cfg);
-        AlignmentPipeline.Aligned aligned =
-                AlignmentPipeline.define(env, cfg, in.video(), in.audio(), in.text());
-        KafkaConnection kafka = cfg.kafka();
-        sinks(aligned, cfg, kafka);
+        defineFromKafka(env, cfg, false);
         env.execute("avfuse-align");
         return 0;
+    }
+
+    /**
+     * The whole alignment job on {@code env}: Kafka topics in, dead letters (and aligned windows
+     * when {@code topics.write-aligned}) out.
+     *
+     * @param bounded read what the topics hold at start, then finish (recording training data)
+     */
+    public static void defineFromKafka(
+            StreamExecutionEnvironment env, JobConfig cfg, boolean bounded) {
+        configure(env, cfg);
+        KafkaInputs in = kafkaSources(cfg, bounded);
+        sinks(
+                AlignmentPipeline.define(env, cfg, in.video(), in.audio(), in.text()),
+                cfg,
+                cfg.kafka());
     }
 
     /** The three input sources, as configured. */
@@ -96,7 +107,7 @@ public final class AlignJob implements Callable<Integer> {
      * Settings every avfuse job shares: parallelism, exactly-once checkpoints, no Kryo, bounded
      * restarts.
      */
-    public static void configure(StreamExecutionEnvironment env, JobConfig cfg) {
+    static void configure(StreamExecutionEnvironment env, JobConfig cfg) {
         env.setParallelism(cfg.get(JobOptions.PARALLELISM));
         env.enableCheckpointing(cfg.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
         Configuration conf = new Configuration();

@@ -70,7 +70,8 @@ public final class FuseJob implements Callable<Integer> {
                                 new BatchingInferenceOperator<>(
                                         new FusionInference(Path.of(modelDir)),
                                         cfg.get(JobOptions.BATCH_SIZE),
-                                        cfg.get(JobOptions.MAX_WAIT).toMillis()))
+                                        cfg.get(JobOptions.MAX_WAIT).toMillis(),
+                                        cfg.get(JobOptions.CPU_THREADS)))
                         .uid("infer-v1");
         DataStream<Prediction> predictions =
                 scored.map(s -> s.prediction)
@@ -126,10 +127,21 @@ public final class FuseJob implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig cfg = args.load();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        AlignJob.configure(env, cfg);
-        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg);
-        sinks(define(env, cfg, in.video(), in.audio(), in.text()), cfg, cfg.kafka());
+        defineFromKafka(env, cfg, false);
         env.execute("avfuse-fuse");
         return 0;
+    }
+
+    /**
+     * The whole fusion job on {@code env}: Kafka topics in, predictions, embeddings and dead
+     * letters out, exactly once.
+     *
+     * @param bounded read what the topics hold at start, then finish (benchmarks, backfills)
+     */
+    public static void defineFromKafka(
+            StreamExecutionEnvironment env, JobConfig cfg, boolean bounded) {
+        AlignJob.configure(env, cfg);
+        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg, bounded);
+        sinks(define(env, cfg, in.video(), in.audio(), in.text()), cfg, cfg.kafka());
     }
 }

@@ -156,6 +156,14 @@ public final class JobOptions {
                     .durationType()
                     .defaultValue(Duration.ofMillis(50))
                     .withDescription("Longest a window waits for its batch to fill.");
+    public static final ConfigOption<Integer> CPU_THREADS =
+            key("inference.cpu-threads")
+                    .intType()
+                    .defaultValue(0)
+                    .withDescription(
+                            "Threads one model call may use on the CPU; 0: the TaskManager's cores"
+                                    + " divided by its task slots, so that slots do not"
+                                    + " oversubscribe the cores.");
     public static final ConfigOption<String> TOPIC_PREDICTIONS =
             key("topics.predictions").stringType().defaultValue("av.predictions");
     public static final ConfigOption<String> TOPIC_EMBEDDINGS =
@@ -225,6 +233,7 @@ public final class JobOptions {
                     MODEL_DIR,
                     BATCH_SIZE,
                     MAX_WAIT,
+                    CPU_THREADS,
                     TOPIC_PREDICTIONS,
                     TOPIC_EMBEDDINGS,
                     PARALLELISM,

@@ -34,11 +34,16 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
     }
 
     @Override
-    public void open(String device) throws Exception {
+    public void open(String device, int cpuThreads) throws Exception {
         Device d =
                 device.startsWith("gpu:")
                         ? Device.gpu(Integer.parseInt(device.substring(4)))
                         : Device.cpu();
+        if (!d.isGpu() && cpuThreads > 0) {
+            // libtorch's intra-op pool is per process: every slot sets the same share.
+            ai.djl.engine.Engine.getEngine("PyTorch");
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(cpuThreads);
+        }
         loaded = ModelDirectory.load(Path.of(modelDir), d);
         batcher = new WindowBatch(loaded.manifest(), loaded.tokenizer());
     }

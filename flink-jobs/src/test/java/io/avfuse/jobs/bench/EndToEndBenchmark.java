@@ -8,7 +8,6 @@ import io.avfuse.connectors.testing.KafkaTestClients;
 import io.avfuse.jobs.align.AlignFixtures;
 import io.avfuse.jobs.align.ModalityEvent;
 import io.avfuse.jobs.job.AlignJob;
-import io.avfuse.jobs.job.AlignmentPipeline;
 import io.avfuse.jobs.job.FuseJob;
 import io.avfuse.jobs.job.JobConfig;
 import io.avfuse.jobs.model.FusionInference;
@@ -71,7 +70,7 @@ public final class EndToEndBenchmark {
                     System.getProperty("ai.djl.pytorch.num_threads", "engine default"));
             List<AlignedWindow> windows = align(bootstrap);
             FusionInference direct = new FusionInference(model);
-            direct.open("cpu");
+            direct.open("cpu", 0);
             direct(direct, windows, batch); // warm-up
             double[] e2e = new double[repeats];
             double[] called = new double[repeats];
@@ -156,12 +155,7 @@ public final class EndToEndBenchmark {
                         "topics.write-aligned=true"));
         JobConfig cfg = JobConfig.load(null, opts);
         StreamExecutionEnvironment env = env();
-        AlignJob.configure(env, cfg);
-        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg, true);
-        AlignJob.sinks(
-                AlignmentPipeline.define(env, cfg, in.video(), in.audio(), in.text()),
-                cfg,
-                cfg.kafka());
+        AlignJob.defineFromKafka(env, cfg, true);
         env.execute("p1-align");
         return read(bootstrap, "p1.aligned", RecordType.ALIGNED_WINDOW);
     }
@@ -181,10 +175,7 @@ public final class EndToEndBenchmark {
                         "inference.max-wait=50ms"));
         JobConfig cfg = JobConfig.load(null, opts);
         StreamExecutionEnvironment env = env();
-        AlignJob.configure(env, cfg);
-        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg, true);
-        FuseJob.sinks(
-                FuseJob.define(env, cfg, in.video(), in.audio(), in.text()), cfg, cfg.kafka());
+        FuseJob.defineFromKafka(env, cfg, true);
         env.execute("p1-fuse-" + run);
         // The final transaction may be committed just after the job reports FINISHED.
         List<Prediction> out = read(bootstrap, predictions, RecordType.PREDICTION);

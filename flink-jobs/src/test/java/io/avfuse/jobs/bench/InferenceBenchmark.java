@@ -30,7 +30,7 @@ public final class InferenceBenchmark {
             input.add(FusionInferenceTest.window("cam-" + (i % 20), i, true, true, true));
         }
         FusionInference inference = new FusionInference(model);
-        inference.open("cpu");
+        inference.open("cpu", 0);
         System.out.printf(
                 "P2 batched (batch %d) vs per-record inference, %d windows, CPU, threads %s%n",
                 batch, windows, System.getProperty("ai.djl.pytorch.num_threads", "engine default"));

@@ -19,13 +19,17 @@ class BatchingInferenceOperatorTest {
     /** Batch sizes of every call, shared across the serialized copies the harness makes. */
     static final List<Integer> CALLS = new CopyOnWriteArrayList<>();
 
+    /** The CPU threads each opened copy was given. */
+    static final List<Integer> THREADS = new CopyOnWriteArrayList<>();
+
     /** Squares each number; records the batch sizes it was called with. */
     static final class Squares implements BatchInference<Integer, Integer> {
         String device;
 
         @Override
-        public void open(String device) {
+        public void open(String device, int cpuThreads) {
             this.device = device;
+            THREADS.add(cpuThreads);
         }
 
         @Override
@@ -141,5 +145,17 @@ class BatchingInferenceOperatorTest {
                 };
         assertThat(BatchingInferenceOperator.deviceFrom(Set.of(gpu))).isEqualTo("gpu:1");
         assertThat(BatchingInferenceOperator.deviceFrom(Set.of())).isEqualTo("cpu");
+    }
+
+    @Test
+    void eachSlotGetsItsShareOfTheCoresUnlessConfigured() throws Exception {
+        assertThat(BatchingInferenceOperator.cpuThreads(0, 16, 4)).isEqualTo(4);
+        assertThat(BatchingInferenceOperator.cpuThreads(0, 2, 4)).isEqualTo(1);
+        assertThat(BatchingInferenceOperator.cpuThreads(3, 16, 4)).isEqualTo(3);
+        THREADS.clear();
+        try (var h = harness(4, 50)) {
+            // The harness's TaskManager has one slot: the whole machine.
+            assertThat(THREADS).containsExactly(Runtime.getRuntime().availableProcessors());
+        }
     }
 }

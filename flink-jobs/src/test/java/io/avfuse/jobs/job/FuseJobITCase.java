@@ -83,10 +83,7 @@ class FuseJobITCase {
                                 "job.parallelism=2",
                                 "job.checkpoint-interval=500ms"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        AlignJob.configure(env, cfg);
-        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg);
-        FuseJob.sinks(
-                FuseJob.define(env, cfg, in.video(), in.audio(), in.text()), cfg, cfg.kafka());
+        FuseJob.defineFromKafka(env, cfg, false);
         JobClient job = env.executeAsync("fuse-it");
         try {
             int expected = 3 * 6;

@@ -146,7 +146,7 @@ public class FusionInferenceTest {
     void everyWindowGetsAPredictionAndEmbeddingFlaggedWhereAModalityIsMissing() throws Exception {
         Path dir = savedModel(tmp, 16);
         FusionInference inference = new FusionInference(dir);
-        inference.open("cpu");
+        inference.open("cpu", 0);
         try {
             List<AlignedWindow> windows =
                     List.of(
