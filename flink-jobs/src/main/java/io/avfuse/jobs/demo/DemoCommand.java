@@ -4,6 +4,7 @@ import io.avfuse.connectors.broker.KafkaBroker;
 import io.avfuse.connectors.ingest.IngestCommand;
 import io.avfuse.connectors.kafka.TopicNames;
 import io.avfuse.connectors.synth.GenerateCommand;
+import io.avfuse.jobs.encode.TemporalPooling;
 import io.avfuse.jobs.fuse.FusionKind;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -87,6 +88,15 @@ public final class DemoCommand implements Callable<Integer> {
             defaultValue = "GATED",
             description = "Fusion head: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     FusionKind fusion;
+
+    @Option(
+            names = "--video-pooling",
+            paramLabel = "KIND",
+            defaultValue = "ATTENTION",
+            description =
+                    "Temporal pooling of the frames: ${COMPLETION-CANDIDATES} (default:"
+                            + " ${DEFAULT-VALUE}).")
+    TemporalPooling videoPooling;
 
     @Option(
             names = "--live-windows",

@@ -193,7 +193,8 @@ final class TrainingRun {
                 vocabulary,
                 features,
                 5f,
-                1_000_000);
+                1_000_000,
+                demo.videoPooling);
     }
 
     private static List<String> captions(List<AlignedWindow> windows) {

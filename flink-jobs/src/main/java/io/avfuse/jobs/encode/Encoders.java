@@ -32,8 +32,11 @@ public final class Encoders {
     /**
      * One frame {@code (B, 3, H, W)}, values in [0, 1], to {@code (B, features)} before pooling.
      */
+    /** Channels of {@link #frameFeatures()}'s output, after global pooling. */
+    public static final int FRAME_FEATURES = 64;
+
     public static SequentialBlock frameFeatures() {
-        return cnn(16, 32, 64);
+        return cnn(16, 32, FRAME_FEATURES);
     }
 
     /** Numeric features {@code (B, F)} to {@code (B, embedding)}: a two-layer MLP. */

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -13,17 +14,50 @@ import ai.djl.util.PairList;
 /**
  * The K sampled frames of a window {@code (B, K, 3, H, W)} with their mask {@code (B, K)} (1 for a
  * real frame, 0 for padding when a window had fewer than K) to one embedding {@code (B, E)}: a CNN
- * per frame, mean over the real frames only, projection, L2 normalisation.
+ * per frame, {@link TemporalPooling} over the real frames only, projection, L2 normalisation.
  */
 public final class VideoEncoder extends AbstractBlock {
     private final int embedding;
+    private final TemporalPooling pooling;
     private final SequentialBlock frames;
     private final SequentialBlock projection;
+    private final Parameter position;
+    private final Parameter query;
 
     public VideoEncoder(int embedding) {
+        this(embedding, TemporalPooling.MEAN);
+    }
+
+    public VideoEncoder(int embedding, TemporalPooling pooling) {
         this.embedding = embedding;
+        this.pooling = pooling;
         this.frames = addChildBlock("frames", Encoders.frameFeatures());
         this.projection = addChildBlock("projection", Encoders.projection(embedding));
+        if (pooling == TemporalPooling.ATTENTION) {
+            position =
+                    addParameter(
+                            Parameter.builder()
+                                    .setName("position")
+                                    .setType(Parameter.Type.WEIGHT)
+                                    .build());
+            query =
+                    addParameter(
+                            Parameter.builder()
+                                    .setName("query")
+                                    .setType(Parameter.Type.WEIGHT)
+                                    .optShape(new Shape(1, 1, Encoders.FRAME_FEATURES))
+                                    .build());
+        } else {
+            position = null;
+            query = null;
+        }
+    }
+
+    @Override
+    protected void prepare(Shape[] inputShapes) {
+        if (position != null) {
+            position.setShape(new Shape(inputShapes[0].get(1), Encoders.FRAME_FEATURES));
+        }
     }
 
     @Override
@@ -41,11 +75,20 @@ public final class VideoEncoder extends AbstractBlock {
                                 training)
                         .singletonOrThrow();
         NDArray features = perFrame.reshape(b, k, -1);
-        NDArray weights = mask.expandDims(2);
-        NDArray pooled =
-                features.mul(weights)
-                        .sum(new int[] {1})
-                        .div(mask.sum(new int[] {1}, true).maximum(1f));
+        NDArray pooled;
+        if (pooling == TemporalPooling.ATTENTION) {
+            NDArray positioned =
+                    features.add(ps.getValue(position, x.getDevice(), training).expandDims(0));
+            NDArray q =
+                    ps.getValue(query, x.getDevice(), training)
+                            .broadcast(new Shape(b, 1, Encoders.FRAME_FEATURES));
+            pooled = MaskedAttention.apply(q, positioned, positioned, mask).reshape(b, -1);
+        } else {
+            pooled =
+                    features.mul(mask.expandDims(2))
+                            .sum(new int[] {1})
+                            .div(mask.sum(new int[] {1}, true).maximum(1f));
+        }
         return projection.forward(ps, new NDList(pooled), training);
     }
 

@@ -35,7 +35,7 @@ public final class FusionModel extends AbstractBlock {
     public FusionModel(ModelManifest manifest) {
         this.manifest = manifest;
         int e = manifest.embedding();
-        video = addChildBlock("video", new VideoEncoder(e));
+        video = addChildBlock("video", new VideoEncoder(e, manifest.videoPooling()));
         audio = addChildBlock("audio", Encoders.audio(e));
         text =
                 addChildBlock(

@@ -3,6 +3,7 @@ package io.avfuse.jobs.model;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.avfuse.jobs.encode.LogMelSpectrogram;
+import io.avfuse.jobs.encode.TemporalPooling;
 import io.avfuse.jobs.fuse.FusionKind;
 import java.io.IOException;
 import java.io.Serializable;
@@ -29,6 +30,7 @@ import java.util.List;
  * @param features metadata feature names, in vector order
  * @param featureClip metadata values are clipped to ±this
  * @param windowUs the window length the model was trained on
+ * @param videoPooling how frame features become one (MEAN when a manifest predates the option)
  */
 public record ModelManifest(
         String architecture,
@@ -45,7 +47,8 @@ public record ModelManifest(
         int vocabulary,
         List<String> features,
         float featureClip,
-        long windowUs)
+        long windowUs,
+        TemporalPooling videoPooling)
         implements Serializable {
     public static final String ARCHITECTURE = "avfuse-fusion-v1";
     public static final String FILE = "manifest.json";
@@ -62,6 +65,9 @@ public record ModelManifest(
             }
         }
         features = List.copyOf(features);
+        if (videoPooling == null) {
+            videoPooling = TemporalPooling.MEAN;
+        }
         if (labels.size() < 2) {
             throw new IllegalArgumentException("a model needs at least 2 labels");
         }

@@ -24,6 +24,8 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class EncodersTest {
     private static final int E = 32;
@@ -84,9 +86,10 @@ class EncodersTest {
         }
     }
 
-    @Test
-    void paddedFramesDoNotChangeTheVideoEmbedding() {
-        VideoEncoder video = new VideoEncoder(E);
+    @ParameterizedTest
+    @EnumSource(TemporalPooling.class)
+    void paddedFramesDoNotChangeTheVideoEmbedding(TemporalPooling pooling) {
+        VideoEncoder video = new VideoEncoder(E, pooling);
         video.initialize(manager, DataType.FLOAT32, new Shape(1, 4, 3, 32, 32), new Shape(1, 4));
         NDArray frames = manager.randomUniform(0, 1, new Shape(1, 4, 3, 32, 32));
         NDArray mask = manager.create(new float[][] {{1, 1, 0, 0}});
@@ -96,6 +99,95 @@ class EncodersTest {
         changed.set(new ai.djl.ndarray.index.NDIndex("0, 2:4"), 0.5f);
         NDArray after = video.forward(ps, new NDList(changed, mask), false).singletonOrThrow();
         assertThat(after.toFloatArray()).containsExactly(before.toFloatArray());
+    }
+
+    /**
+     * What attention pooling is for: one bright frame among four, the label is whether it comes in
+     * the first or the second half of the window. The mean over frames cannot see order; attention
+     * with position embeddings can.
+     */
+    @Test
+    void onlyAttentionPoolingTellsWhenInTheWindowSomethingHappens() throws Exception {
+        double mean = orderAccuracy(TemporalPooling.MEAN);
+        double attention = orderAccuracy(TemporalPooling.ATTENTION);
+        System.out.printf(
+                "bright frame first or second half: mean pooling %.3f, attention %.3f%n",
+                mean, attention);
+        assertThat(attention).isGreaterThanOrEqualTo(0.9);
+        assertThat(mean).isLessThanOrEqualTo(0.7);
+    }
+
+    private double orderAccuracy(TemporalPooling pooling) throws Exception {
+        Random rnd = new Random(11);
+        SequentialBlock net =
+                new SequentialBlock()
+                        .add(new VideoEncoder(E, pooling))
+                        .add(Linear.builder().setUnits(2).build());
+        try (Model model = Model.newInstance("order", Device.cpu(), "PyTorch")) {
+            model.getNDManager().getEngine().setRandomSeed(5);
+            model.setBlock(net);
+            DefaultTrainingConfig config =
+                    new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                            .optOptimizer(
+                                    Optimizer.adam()
+                                            .optLearningRateTracker(Tracker.fixed(0.01f))
+                                            .build());
+            try (Trainer trainer = model.newTrainer(config)) {
+                trainer.initialize(new Shape(32, 4, 3, 16, 16), new Shape(32, 4));
+                for (int step = 0; step < 60; step++) {
+                    try (NDManager m = trainer.getManager().newSubManager()) {
+                        float[] labels = new float[32];
+                        NDArray x = brightFrames(m, labels, rnd);
+                        Batch batch =
+                                new Batch(
+                                        m,
+                                        new NDList(x, m.ones(new Shape(32, 4))),
+                                        new NDList(m.create(labels)),
+                                        32,
+                                        null,
+                                        null,
+                                        step,
+                                        60);
+                        EasyTrain.trainBatch(trainer, batch);
+                        trainer.step();
+                    }
+                }
+                try (NDManager m = trainer.getManager().newSubManager()) {
+                    float[] labels = new float[32];
+                    NDArray x = brightFrames(m, labels, rnd);
+                    NDArray logits =
+                            net.forward(
+                                            new ParameterStore(m, false),
+                                            new NDList(x, m.ones(new Shape(32, 4))),
+                                            false)
+                                    .singletonOrThrow();
+                    long[] predicted = logits.argMax(1).toLongArray();
+                    int correct = 0;
+                    for (int i = 0; i < 32; i++) {
+                        correct += predicted[i] == (long) labels[i] ? 1 : 0;
+                    }
+                    return correct / 32.0;
+                }
+            }
+        }
+    }
+
+    /** 32 windows of 4 noisy dark frames, one of them bright; labels: bright in frames 2-3. */
+    private static NDArray brightFrames(NDManager m, float[] labels, Random rnd) {
+        float[] pixels = new float[32 * 4 * 3 * 16 * 16];
+        int frame = 3 * 16 * 16;
+        for (int i = 0; i < 32; i++) {
+            int bright = rnd.nextInt(4);
+            labels[i] = bright >= 2 ? 1 : 0;
+            for (int f = 0; f < 4; f++) {
+                float base = f == bright ? 0.9f : 0.1f;
+                int from = (i * 4 + f) * frame;
+                for (int p = 0; p < frame; p++) {
+                    pixels[from + p] = base + 0.1f * (float) rnd.nextGaussian();
+                }
+            }
+        }
+        return m.create(pixels, new Shape(32, 4, 3, 16, 16));
     }
 
     /**

@@ -51,7 +51,8 @@ public class FusionInferenceTest {
                 vocabulary,
                 List.of("speed"),
                 100f,
-                1_000_000);
+                1_000_000,
+                null);
     }
 
     static Path savedModel(Path tmp, int embedding) throws Exception {

@@ -62,7 +62,8 @@ class FusionTrainerTest {
                         vocab.size(),
                         List.of(),
                         100f,
-                        1_000_000);
+                        1_000_000,
+                        null);
         FusionTrainer.Options options =
                 new FusionTrainer.Options(
                         10, 16, 0.01f, new float[] {0.2f, 0.2f, 0f, 0f}, 0.25, 4, 5);
