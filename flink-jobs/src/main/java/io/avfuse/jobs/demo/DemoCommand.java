@@ -92,7 +92,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--video-pooling",
             paramLabel = "KIND",
-            defaultValue = "ATTENTION",
+            defaultValue = "MEAN",
             description =
                     "Temporal pooling of the frames: ${COMPLETION-CANDIDATES} (default:"
                             + " ${DEFAULT-VALUE}).")

@@ -107,7 +107,7 @@ public final class AlignJob implements Callable<Integer> {
      * Settings every avfuse job shares: parallelism, exactly-once checkpoints, no Kryo, bounded
      * restarts.
      */
-    static void configure(StreamExecutionEnvironment env, JobConfig cfg) {
+    public static void configure(StreamExecutionEnvironment env, JobConfig cfg) {
         env.setParallelism(cfg.get(JobOptions.PARALLELISM));
         env.enableCheckpointing(cfg.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
         Configuration conf = new Configuration();

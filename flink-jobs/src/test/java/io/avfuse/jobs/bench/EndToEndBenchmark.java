@@ -175,8 +175,11 @@ public final class EndToEndBenchmark {
                         "inference.max-wait=50ms"));
         JobConfig cfg = JobConfig.load(null, opts);
         StreamExecutionEnvironment env = env();
-        FuseJob.defineFromKafka(env, cfg, true);
+        FuseJob.Fused fused = defineFromKafkaCounted(env, cfg);
+        FuseJob.sinks(fused, cfg, cfg.kafka());
+        SCORED.set(0);
         env.execute("p1-fuse-" + run);
+        long scored = SCORED.get();
         // The final transaction may be committed just after the job reports FINISHED.
         List<Prediction> out = read(bootstrap, predictions, RecordType.PREDICTION);
         for (int wait = 0; wait < 50 && out.size() < expected; wait++) {
@@ -185,11 +188,12 @@ public final class EndToEndBenchmark {
         }
         if (out.size() < expected) {
             System.out.printf(
-                    "  run %d LOST %d of %d windows (read_committed after 10 s; uncommitted %d):"
-                            + " %s%n",
+                    "  run %d LOST %d of %d windows (%d handed to the sink; read_committed after"
+                            + " 10 s; uncommitted %d): %s%n",
                     run + 1,
                     expected - out.size(),
                     expected,
+                    scored,
                     KafkaTestClients.readAll(bootstrap, predictions, false, Duration.ofMinutes(1))
                             .size(),
                     missing(out));
@@ -220,6 +224,29 @@ public final class EndToEndBenchmark {
                 (stream, windows) ->
                         b.append(stream).append(" from w").append(windows.first()).append("; "));
         return b.toString();
+    }
+
+    /** Predictions that reached the sink, counted in the job (the MiniCluster shares this JVM). */
+    private static final java.util.concurrent.atomic.AtomicLong SCORED =
+            new java.util.concurrent.atomic.AtomicLong();
+
+    private static FuseJob.Fused defineFromKafkaCounted(
+            StreamExecutionEnvironment env, JobConfig cfg) {
+        AlignJob.configure(env, cfg);
+        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg, true);
+        FuseJob.Fused f = FuseJob.define(env, cfg, in.video(), in.audio(), in.text());
+        return new FuseJob.Fused(
+                f.predictions()
+                        .map(
+                                p -> {
+                                    SCORED.incrementAndGet();
+                                    return p;
+                                })
+                        .returns(
+                                new org.apache.flink.formats.avro.typeutils.AvroTypeInfo<>(
+                                        Prediction.class)),
+                f.embeddings(),
+                f.deadLetters());
     }
 
     private static double direct(
