@@ -64,8 +64,9 @@ public final class LogMelSpectrogram {
     public NDArray compute(NDArray audio) {
         NDManager manager = audio.getManager();
         NDArray window = manager.hanningWindow(params.nFft()).toType(audio.getDataType(), false);
-        // (B, F, T, 2): real and imaginary parts.
-        NDArray spec = audio.stft(params.nFft(), params.hop(), true, window, false);
+        // Complex (B, F, T) viewed as (B, F, T, 2): real and imaginary parts. Asking for the
+        // complex result avoids libtorch's deprecated real-valued stft output.
+        NDArray spec = audio.stft(params.nFft(), params.hop(), true, window, false, true).real();
         NDArray power = spec.square().sum(new int[] {-1}); // (B, F, T)
         NDArray bank = manager.create(filters).toType(audio.getDataType(), false); // (M, F)
         return bank.matMul(power).add(FLOOR).log(); // (M, F) x (B, F, T) -> (B, M, T)
