@@ -126,13 +126,7 @@ class EncodersTest {
         try (Model model = Model.newInstance("order", Device.cpu(), "PyTorch")) {
             model.getNDManager().getEngine().setRandomSeed(5);
             model.setBlock(net);
-            DefaultTrainingConfig config =
-                    new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                            .optOptimizer(
-                                    Optimizer.adam()
-                                            .optLearningRateTracker(Tracker.fixed(0.01f))
-                                            .build());
-            try (Trainer trainer = model.newTrainer(config)) {
+            try (Trainer trainer = model.newTrainer(adam())) {
                 trainer.initialize(new Shape(32, 4, 3, 16, 16), new Shape(32, 4));
                 for (int step = 0; step < 60; step++) {
                     try (NDManager m = trainer.getManager().newSubManager()) {
@@ -203,13 +197,7 @@ class EncodersTest {
                         .add(Linear.builder().setUnits(2).build());
         try (Model model = Model.newInstance("tones", Device.cpu(), "PyTorch")) {
             model.setBlock(net);
-            DefaultTrainingConfig config =
-                    new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                            .optOptimizer(
-                                    Optimizer.adam()
-                                            .optLearningRateTracker(Tracker.fixed(0.01f))
-                                            .build());
-            try (Trainer trainer = model.newTrainer(config)) {
+            try (Trainer trainer = model.newTrainer(adam())) {
                 trainer.initialize(new Shape(16, 1, 64, 26));
                 for (int step = 0; step < 40; step++) {
                     try (NDManager batchManager = trainer.getManager().newSubManager()) {
@@ -256,6 +244,13 @@ class EncodersTest {
                 assertThat(accuracy).isGreaterThanOrEqualTo(0.9);
             }
         }
+    }
+
+    /** Softmax cross-entropy, Adam at a fixed 0.01: the encoder training tests' setup. */
+    private static DefaultTrainingConfig adam() {
+        return new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                .optOptimizer(
+                        Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.01f)).build());
     }
 
     private static float[] tone(double hz, Random rnd) {
