@@ -76,6 +76,10 @@ final class NodeConfig {
         props.put("num.partitions", "1");
         props.put("default.replication.factor", replication);
         props.put("auto.create.topics.enable", "false");
+        // Records carry their event time (CreateTime). Replays, benchmarks and test fixtures stamp
+        // dates older than the default 7-day retention, and the broker's first retention pass
+        // (30 s after start) deleted such records minutes after they were committed.
+        props.put("log.retention.ms", "-1");
         props.put("group.initial.rebalance.delay.ms", "0");
         // One partition each: creating 50 replicated partitions on the first group or transaction
         // costs seconds in a test and buys nothing on one machine.

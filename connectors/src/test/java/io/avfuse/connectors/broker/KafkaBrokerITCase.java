@@ -69,6 +69,25 @@ class KafkaBrokerITCase {
         assertThat(consume(broker, topic, sent.size())).containsExactlyElementsOf(sent);
     }
 
+    /**
+     * Records carry event times; fixtures and replays are months old. With the default 7-day time
+     * retention the broker's first retention pass deleted committed records of a benchmark.
+     */
+    @Test
+    void timeRetentionIsOffSoOldEventTimesAreKept(KafkaBroker broker) throws Exception {
+        try (Admin admin = Admin.create(broker.adminProperties())) {
+            org.apache.kafka.common.config.ConfigResource node =
+                    new org.apache.kafka.common.config.ConfigResource(
+                            org.apache.kafka.common.config.ConfigResource.Type.BROKER, "0");
+            var config =
+                    admin.describeConfigs(List.of(node))
+                            .all()
+                            .get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                            .get(node);
+            assertThat(config.get("log.retention.ms").value()).isEqualTo("-1");
+        }
+    }
+
     @Nested
     class ThreeNodeCluster {
         @RegisterExtension static KafkaBrokerExtension CLUSTER = KafkaBrokerExtension.dedicated(3);
