@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "demo",
         mixinStandardHelpOptions = true,
+        version = "avfuse demo 0.1.0",
         sortOptions = false,
         description = {
             "Runs avfuse end to end on this machine: an embedded Kafka broker, generated labelled"
@@ -163,6 +164,23 @@ public final class DemoCommand implements Callable<Integer> {
             // the last video frame. Other lengths leave up to 64 ms of padding audio after the
             // clip, an extra window per pass, and looping passes that drift against the labels.
             throw bad("--train-windows and --live-windows must be multiples of 8");
+        }
+        checkWebPortFree();
+    }
+
+    /** Fails before the broker and the training start, not minutes later at the web UI. */
+    private void checkWebPortFree() {
+        try (java.net.ServerSocket probe =
+                new java.net.ServerSocket(
+                        webPort, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            probe.setReuseAddress(true);
+        } catch (java.io.IOException e) {
+            throw bad(
+                    "port "
+                            + webPort
+                            + " on 127.0.0.1 is not free for Flink's web UI ("
+                            + e.getMessage()
+                            + "); pass another with --web-port");
         }
     }
 
