@@ -80,6 +80,8 @@ final class NodeConfig {
         // dates older than the default 7-day retention, and the broker's first retention pass
         // (30 s after start) deleted such records minutes after they were committed.
         props.put("log.retention.ms", "-1");
+        // Size still bounds a long-running broker (bin/avfuse broker, demo --loop) per partition.
+        props.put("log.retention.bytes", Long.toString(1L << 30));
         props.put("group.initial.rebalance.delay.ms", "0");
         // One partition each: creating 50 replicated partitions on the first group or transaction
         // costs seconds in a test and buys nothing on one machine.

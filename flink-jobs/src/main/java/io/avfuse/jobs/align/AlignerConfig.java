@@ -50,8 +50,9 @@ public record AlignerConfig(
             throw new IllegalArgumentException(
                     "need 1 <= frames per window <= max frames per window");
         }
-        if (idleFlushUs < 0) {
-            throw new IllegalArgumentException("idle flush must be >= 0 (0 disables it)");
+        if (idleFlushUs < 0 || (idleFlushUs > 0 && idleFlushUs < 1000)) {
+            throw new IllegalArgumentException(
+                    "idle flush must be 0 (off) or at least 1 ms, got " + idleFlushUs + " µs");
         }
         if (maxPendingWindows < 1 || maxTextsPerWindow < 1) {
             throw new IllegalArgumentException("caps must be positive");

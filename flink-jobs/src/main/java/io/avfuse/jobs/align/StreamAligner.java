@@ -60,6 +60,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
     private transient MapState<Long, PendingWindow> windows;
     private transient ValueState<StreamProgress> progress;
     private transient AlignerMetrics metrics;
+    private transient long openedAtMs;
 
     public StreamAligner(AlignerConfig config) {
         this.config = config;
@@ -90,6 +91,15 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
                                         "stream-progress",
                                         TypeInformation.of(StreamProgress.class)));
         metrics = new AlignerMetrics(getRuntimeContext().getMetricGroup());
+        openedAtMs = Long.MIN_VALUE; // set by the first record or timer of this task
+    }
+
+    /** Processing time of this task's first callback: its start, as timers and records see it. */
+    private long startedAt(long now) {
+        if (openedAtMs == Long.MIN_VALUE) {
+            openedAtMs = now;
+        }
+        return openedAtMs;
     }
 
     @Override
@@ -120,14 +130,16 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
             if (isNew) {
                 w = new PendingWindow(s);
             }
+            boolean hadMedia = w.holdsMedia();
             if (!add(w, event, m)) {
                 rejected = true;
                 continue;
             }
             if (isNew) {
                 registerTimers(ctx, end);
-                created = true;
             }
+            // The cap counts windows with media: a text-only window that gains some counts now.
+            created |= isNew || (!hadMedia && w.holdsMedia());
             added = true;
             windows.put(s, w);
         }
@@ -185,13 +197,19 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         }
     }
 
+    private long idleFlushMs() {
+        return config.idleFlushUs() / 1000;
+    }
+
     private void scheduleIdleFlush(Context ctx, StreamProgress p) {
-        long idleMs = config.idleFlushUs() / 1000;
+        long idleMs = idleFlushMs();
         if (idleMs <= 0) {
             return;
         }
         long now = ctx.timerService().currentProcessingTime();
+        startedAt(now);
         p.lastArrivalMs = now;
+        p.watermarkAtArrivalMs = ctx.timerService().currentWatermark();
         // Whole seconds: one timer per stream per second, not one per record.
         ctx.timerService()
                 .registerProcessingTimeTimer(Math.floorDiv(now + idleMs + 999, 1000) * 1000);
@@ -201,8 +219,23 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
     private void flushIfIdle(OnTimerContext ctx, StreamProgress p, Collector<AlignedWindow> out)
             throws Exception {
         long now = ctx.timerService().currentProcessingTime();
-        if (now - p.lastArrivalMs < config.idleFlushUs() / 1000) {
+        // Silence counts from this task's start too: after a restore, overdue timers fire before
+        // Kafka has replayed anything.
+        long quietSince = Math.max(p.lastArrivalMs, startedAt(now));
+        if (now - quietSince < config.idleFlushUs() / 1000) {
+            if (p.lastArrivalMs < openedAtMs) {
+                ctx.timerService().registerProcessingTimeTimer(quietSince + idleFlushMs());
+            }
             return; // a newer record scheduled a later timer
+        }
+        long watermark = ctx.timerService().currentWatermark();
+        if (watermark != p.watermarkAtArrivalMs) {
+            // The watermark moved during the silence: wait one more period to see it stop, or
+            // let it complete the windows the normal way.
+            p.watermarkAtArrivalMs = watermark;
+            progress.update(p);
+            ctx.timerService().registerProcessingTimeTimer(now + idleFlushMs());
+            return;
         }
         for (long s : sortedPendingStarts()) {
             emit(ctx, ctx.getCurrentKey(), s, p, out);

@@ -16,6 +16,12 @@ public class StreamProgress {
     /** Processing time of the newest record, for the idle flush; MIN_VALUE before any. */
     public long lastArrivalMs = Long.MIN_VALUE;
 
+    /**
+     * The watermark when that record arrived, or at the last idle check: the idle flush is for a
+     * watermark that stopped, not for one that moves without this stream.
+     */
+    public long watermarkAtArrivalMs = Long.MIN_VALUE;
+
     public TextEvent lastText;
     public TextEvent lastMetadata;
 

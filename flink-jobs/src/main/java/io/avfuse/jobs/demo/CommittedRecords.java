@@ -45,7 +45,12 @@ final class CommittedRecords {
             consumer.seekToBeginning(partitions);
             // With read_committed the end offsets are the last stable ones.
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "could not read " + topic + " to its end within 2 min");
+                }
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     out.add(serde.decode(r.value()));
                 }

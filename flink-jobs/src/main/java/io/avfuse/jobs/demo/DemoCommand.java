@@ -165,6 +165,12 @@ public final class DemoCommand implements Callable<Integer> {
             // clip, an extra window per pass, and looping passes that drift against the labels.
             throw bad("--train-windows and --live-windows must be multiples of 8");
         }
+        if (webPort < 1 || webPort > 65_535) {
+            throw bad("--web-port must be between 1 and 65535");
+        }
+        if (model != null && !java.nio.file.Files.isDirectory(model)) {
+            throw bad("--model " + model + ": no such directory");
+        }
         checkWebPortFree();
     }
 

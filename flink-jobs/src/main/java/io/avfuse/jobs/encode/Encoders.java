@@ -29,12 +29,12 @@ public final class Encoders {
         return cnn(16, 32).add(projection(embedding));
     }
 
-    /**
-     * One frame {@code (B, 3, H, W)}, values in [0, 1], to {@code (B, features)} before pooling.
-     */
     /** Channels of {@link #frameFeatures()}'s output, after global pooling. */
     public static final int FRAME_FEATURES = 64;
 
+    /**
+     * One frame {@code (B, 3, H, W)}, values in [0, 1], to {@code (B, features)} before pooling.
+     */
     public static SequentialBlock frameFeatures() {
         return cnn(16, 32, FRAME_FEATURES);
     }

@@ -82,7 +82,14 @@ public final class VideoEncoder extends AbstractBlock {
             NDArray q =
                     ps.getValue(query, x.getDevice(), training)
                             .broadcast(new Shape(b, 1, Encoders.FRAME_FEATURES));
-            pooled = MaskedAttention.apply(q, positioned, positioned, mask).reshape(b, -1);
+            NDArray anyFrame =
+                    mask.sum(new int[] {1}, true).gt(0).toType(features.getDataType(), false);
+            // With no real frame every key is masked and softmax spreads evenly over padding:
+            // zero instead, as the mean gives.
+            pooled =
+                    MaskedAttention.apply(q, positioned, positioned, mask)
+                            .reshape(b, -1)
+                            .mul(anyFrame);
         } else {
             pooled =
                     features.mul(mask.expandDims(2))

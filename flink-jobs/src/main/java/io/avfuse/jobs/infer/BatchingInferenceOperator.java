@@ -92,7 +92,7 @@ public class BatchingInferenceOperator<IN, OUT> extends AbstractStreamOperator<O
     }
 
     /** What a slot's model calls may use: the configured count, else its share of the cores. */
-    static int cpuThreads(int configured, int cores, int slots) {
+    public static int cpuThreads(int configured, int cores, int slots) {
         return configured > 0 ? configured : Math.max(1, cores / Math.max(1, slots));
     }
 

@@ -114,6 +114,15 @@ public final class JobConfig {
                                 + config.get(positive));
             }
         }
+        if (config.get(JobOptions.MAX_DRIFT).isNegative()) {
+            throw new IllegalArgumentException(
+                    "option 'watermarks.alignment.max-drift' must be >= 0 (0 disables it), got "
+                            + config.get(JobOptions.MAX_DRIFT));
+        }
+        if (config.get(JobOptions.CPU_THREADS) < 0) {
+            throw new IllegalArgumentException(
+                    "option 'inference.cpu-threads' must be >= 0 (0: cores / slots)");
+        }
         if (config.get(JobOptions.PARALLELISM) < 1) {
             throw new IllegalArgumentException("option 'job.parallelism' must be at least 1");
         }

@@ -429,7 +429,9 @@ class StreamAlignerTest {
 
         harness.setProcessingTime(10_999); // 9.999 s of silence: not yet
         assertThat(out()).hasSize(1);
-        harness.setProcessingTime(11_000);
+        harness.setProcessingTime(11_000); // the watermark moved after the last record: wait
+        assertThat(out()).hasSize(1);
+        harness.setProcessingTime(21_000); // and has not moved for another 10 s
         assertThat(out())
                 .extracting(AlignedWindow::getWindowStartUs)
                 .containsExactly(T0, T0 + 1_000_000, T0 + 2_000_000);
@@ -440,6 +442,32 @@ class StreamAlignerTest {
         harness.processWatermark(Long.MAX_VALUE);
         assertThat(out()).hasSize(3);
         assertThat(late()).hasSize(1);
+    }
+
+    @Test
+    void aRestoredTaskCountsSilenceFromItsStartNotFromBeforeTheFailure() throws Exception {
+        open(AlignerConfig.defaults());
+        harness.setProcessingTime(1_000);
+        send(av("a", 0, 3_000_000));
+        var snapshot = harness.snapshot(1, 1_000);
+        harness.close();
+        // Down for a minute: the restored timer (due at 11 s) is long overdue.
+        harness =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new StreamAligner(AlignerConfig.defaults())),
+                        ModalityEvent::streamId,
+                        Types.STRING);
+        harness.setProcessingTime(60_000);
+        harness.initializeState(snapshot);
+        harness.open();
+        harness.setProcessingTime(60_001);
+        assertThat(out()).isEmpty(); // Kafka replays first; nothing is flushed half-filled
+        send(av("a", 3_000_000, 4_000_000));
+        harness.setProcessingTime(60_500);
+        assertThat(out()).isEmpty();
+        harness.setProcessingTime(80_000); // 10 s of real silence after the replay
+        assertThat(out()).hasSize(4);
+        assertThat(out()).allSatisfy(w -> assertThat(w.getFramesSeen()).isEqualTo(25));
     }
 
     @Test

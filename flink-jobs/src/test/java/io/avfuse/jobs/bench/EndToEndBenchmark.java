@@ -7,6 +7,7 @@ import io.avfuse.connectors.serde.WireFormat;
 import io.avfuse.connectors.testing.KafkaTestClients;
 import io.avfuse.jobs.align.AlignFixtures;
 import io.avfuse.jobs.align.ModalityEvent;
+import io.avfuse.jobs.infer.BatchingInferenceOperator;
 import io.avfuse.jobs.job.AlignJob;
 import io.avfuse.jobs.job.FuseJob;
 import io.avfuse.jobs.job.JobConfig;
@@ -62,15 +63,20 @@ public final class EndToEndBenchmark {
             long produced = produce(bootstrap, streams, seconds);
             System.out.printf(
                     "P1 end-to-end vs direct batched inference: %d streams x %d s (%d records),"
-                            + " batch %d, parallelism 1, CPU, threads %s%n",
+                            + " batch %d, parallelism 1, CPU, %d threads%n",
                     streams,
                     seconds,
                     produced,
                     batch,
-                    System.getProperty("ai.djl.pytorch.num_threads", "engine default"));
+                    BatchingInferenceOperator.cpuThreads(
+                            0, Runtime.getRuntime().availableProcessors(), 1));
             List<AlignedWindow> windows = align(bootstrap);
             FusionInference direct = new FusionInference(model);
-            direct.open("cpu", 0);
+            // The job's operator gives its one slot all cores: the same for the direct calls.
+            direct.open(
+                    "cpu",
+                    BatchingInferenceOperator.cpuThreads(
+                            0, Runtime.getRuntime().availableProcessors(), 1));
             direct(direct, windows, batch); // warm-up
             double[] e2e = new double[repeats];
             double[] called = new double[repeats];
@@ -206,7 +212,7 @@ public final class EndToEndBenchmark {
             last = Math.max(last, p.getTimes().getEmittedAtUs());
             batches += p.getTimes().getBatchSize();
         }
-        double rate = (out.size() - 1) / ((last - first) / 1e6);
+        double rate = out.size() < 2 ? 0 : (out.size() - 1) / ((last - first) / 1e6);
         List<io.avfuse.schemas.DeadLetter> dead =
                 read(bootstrap, "p1.dlq." + run, RecordType.DEAD_LETTER);
         return new double[] {rate, out.size(), batches / out.size(), dead.size()};

@@ -99,6 +99,12 @@ class EncodersTest {
         changed.set(new ai.djl.ndarray.index.NDIndex("0, 2:4"), 0.5f);
         NDArray after = video.forward(ps, new NDList(changed, mask), false).singletonOrThrow();
         assertThat(after.toFloatArray()).containsExactly(before.toFloatArray());
+
+        // A window without any real frame: what the padding holds has no influence either.
+        NDArray none = manager.zeros(new Shape(1, 4));
+        NDArray noiseA = video.forward(ps, new NDList(frames, none), false).singletonOrThrow();
+        NDArray noiseB = video.forward(ps, new NDList(changed, none), false).singletonOrThrow();
+        assertThat(noiseB.toFloatArray()).containsExactly(noiseA.toFloatArray());
     }
 
     /**

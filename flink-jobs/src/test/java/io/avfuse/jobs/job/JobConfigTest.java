@@ -72,6 +72,13 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.load(null, List.of("align.hop=3s")))
                 .hasMessageContaining("bad align.* options")
                 .hasMessageContaining("hop");
+        assertThatThrownBy(
+                        () -> JobConfig.load(null, List.of("watermarks.alignment.max-drift=-1s")))
+                .hasMessageContaining("'watermarks.alignment.max-drift'");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("inference.cpu-threads=-2")))
+                .hasMessageContaining("'inference.cpu-threads'");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("align.idle-flush=500micros")))
+                .hasMessageContaining("idle flush");
         assertThatThrownBy(() -> JobConfig.load(null, List.of("novalue")))
                 .hasMessageContaining("not of the form key=value");
         assertThatThrownBy(() -> JobConfig.load(tmp.resolve("missing.yaml"), List.of()))
