@@ -42,7 +42,7 @@ final class LiveRun {
     private final DemoCommand demo;
     private final PrintWriter out;
     private final AtomicBoolean stopped = new AtomicBoolean();
-    private final AtomicReference<RuntimeException> ingestFailure = new AtomicReference<>();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     LiveRun(DemoCommand demo, PrintWriter out) {
         this.demo = demo;
@@ -94,13 +94,22 @@ final class LiveRun {
             for (Thread t : ingests) {
                 t.join();
             }
-            if (ingestFailure.get() != null) {
-                throw ingestFailure.get();
-            }
             int expected = streams * demo.liveWindows;
             long deadline = System.nanoTime() + DRAIN.toNanos();
-            while (board.windows() < expected && System.nanoTime() < deadline) {
+            while (board.windows() < expected
+                    && System.nanoTime() < deadline
+                    && failure.get() == null
+                    && !job.getJobStatus().get().isGloballyTerminalState()) {
                 Thread.sleep(200);
+            }
+            JobStatus status = job.getJobStatus().get();
+            if (status.isGloballyTerminalState() && board.windows() < expected) {
+                fail(new IllegalStateException("the fusion job ended early: " + status));
+            }
+            if (failure.get() != null) {
+                stopped.set(true);
+                board.summary(manifest.version());
+                return 1;
             }
             stopped.set(true);
             consumer.join();
@@ -114,7 +123,7 @@ final class LiveRun {
             return 0;
         } finally {
             stopped.set(true);
-            job.cancel().get(30, TimeUnit.SECONDS);
+            cancel(job);
         }
     }
 
@@ -138,6 +147,16 @@ final class LiveRun {
                         DemoCommand.loopbackCluster(demo.webPort));
         FuseJob.defineFromKafka(env, cfg, false);
         return env.executeAsync("avfuse-demo");
+    }
+
+    private void cancel(JobClient job) {
+        try {
+            if (!job.getJobStatus().get().isGloballyTerminalState()) {
+                job.cancel().get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            out.println("avfuse demo: could not cancel the fusion job: " + e);
+        }
     }
 
     private static void awaitRunning(JobClient job) throws Exception {
@@ -174,8 +193,8 @@ final class LiveRun {
                             () -> {
                                 try {
                                     DemoCommand.ingest(bootstrap, topics, anchorUs, flags, clip);
-                                } catch (RuntimeException e) {
-                                    ingestFailure.set(e);
+                                } catch (Throwable e) {
+                                    fail(e);
                                 }
                             },
                             "demo-ingest-" + stream[0]);
@@ -195,24 +214,41 @@ final class LiveRun {
                         () -> {
                             try (KafkaConsumer<byte[], byte[]> consumer =
                                     new KafkaConsumer<>(props)) {
-                                consumer.subscribe(List.of(topic));
-                                while (!stopped.get()) {
-                                    for (ConsumerRecord<byte[], byte[]> r :
-                                            consumer.poll(Duration.ofMillis(100))) {
-                                        long now = System.currentTimeMillis() * 1000;
-                                        try {
-                                            board.add(serde.decode(r.value()), now);
-                                        } catch (MalformedRecordException e) {
-                                            out.println("  undecodable prediction: " + e);
-                                        }
-                                    }
-                                }
+                                readLoop(consumer, topic, serde, board);
+                            } catch (Throwable e) {
+                                fail(e);
                             }
                         },
                         "demo-scoreboard");
         t.setDaemon(true);
         t.start();
         return t;
+    }
+
+    /** Reported at once (a looping run may go on for hours) and returned by the main thread. */
+    private void fail(Throwable e) {
+        if (failure.compareAndSet(null, e)) {
+            out.println("avfuse demo: " + e);
+            out.flush();
+        }
+    }
+
+    private void readLoop(
+            KafkaConsumer<byte[], byte[]> consumer,
+            String topic,
+            AvroSerde<Prediction> serde,
+            Scoreboard board) {
+        consumer.subscribe(List.of(topic));
+        while (!stopped.get()) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                long now = System.currentTimeMillis() * 1000;
+                try {
+                    board.add(serde.decode(r.value()), now);
+                } catch (MalformedRecordException e) {
+                    out.println("  undecodable prediction: " + e);
+                }
+            }
+        }
     }
 
     /** Ctrl-C ends a looping demo: the summary comes from what was scored, no broker needed. */

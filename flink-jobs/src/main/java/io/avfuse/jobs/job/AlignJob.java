@@ -112,17 +112,12 @@ public final class AlignJob implements Callable<Integer> {
         env.enableCheckpointing(cfg.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
-        String dir =
-                cfg.getOptional(JobOptions.CHECKPOINT_DIR)
-                        .or(() -> env.getConfiguration().getOptional(CHECKPOINTS_DIRECTORY))
-                        .orElseGet(
-                                () ->
-                                        Path.of(System.getProperty("java.io.tmpdir"))
-                                                .resolve("avfuse-checkpoints")
-                                                .toUri()
-                                                .toString());
-        conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        conf.set(CHECKPOINTS_DIRECTORY, dir);
+        checkpointStorage(env, cfg)
+                .ifPresent(
+                        dir -> {
+                            conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+                            conf.set(CHECKPOINTS_DIRECTORY, dir);
+                        });
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(
                 RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,
@@ -131,6 +126,35 @@ public final class AlignJob implements Callable<Integer> {
                 RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
                 cfg.get(JobOptions.RESTART_DELAY));
         env.configure(conf);
+    }
+
+    /**
+     * The checkpoint directory the job sets: {@code job.checkpoint-dir} when given; nothing when
+     * the cluster's configuration names one (the cluster decides); a directory under the temp dir
+     * only for a local MiniCluster, whose in-memory default caps state at 5 MB. A remote cluster
+     * without one keeps Flink's default, with a warning: a node-local temp dir cannot be restored
+     * from on another node.
+     */
+    static java.util.Optional<String> checkpointStorage(
+            StreamExecutionEnvironment env, JobConfig cfg) {
+        java.util.Optional<String> configured = cfg.getOptional(JobOptions.CHECKPOINT_DIR);
+        if (configured.isPresent()
+                || env.getConfiguration().getOptional(CHECKPOINTS_DIRECTORY).isPresent()) {
+            return configured;
+        }
+        if (env instanceof org.apache.flink.streaming.api.environment.LocalStreamEnvironment) {
+            return java.util.Optional.of(
+                    Path.of(System.getProperty("java.io.tmpdir"))
+                            .resolve("avfuse-checkpoints")
+                            .toUri()
+                            .toString());
+        }
+        org.slf4j.LoggerFactory.getLogger(AlignJob.class)
+                .warn(
+                        "no checkpoint directory configured (job.checkpoint-dir or"
+                                + " execution.checkpointing.dir): Flink keeps checkpoints in the"
+                                + " JobManager's memory, capped at 5 MB of state");
+        return java.util.Optional.empty();
     }
 
     public static void sinks(

@@ -86,6 +86,30 @@ class JobConfigTest {
     }
 
     @Test
+    void checkpointsGoWhereConfiguredElseToATempDirOnlyLocally() {
+        var local =
+                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+                        .createLocalEnvironment(1);
+        assertThat(
+                        AlignJob.checkpointStorage(
+                                local,
+                                JobConfig.load(null, List.of("job.checkpoint-dir=s3://b/c"))))
+                .contains("s3://b/c");
+        assertThat(AlignJob.checkpointStorage(local, JobConfig.load(null, List.of())))
+                .hasValueSatisfying(dir -> assertThat(dir).endsWith("avfuse-checkpoints/"));
+        var cluster = new org.apache.flink.configuration.Configuration();
+        cluster.set(
+                org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                "hdfs:///ckpt");
+        var configured =
+                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+                        .createLocalEnvironment(cluster);
+        // The cluster names one: the job leaves it alone.
+        assertThat(AlignJob.checkpointStorage(configured, JobConfig.load(null, List.of())))
+                .isEmpty();
+    }
+
+    @Test
     void helpListsEveryOption() {
         String help = JobConfig.describeOptions();
         for (var option : JobOptions.ALL) {
