@@ -215,7 +215,7 @@ public final class DemoCommand implements Callable<Integer> {
                 "align.tolerance.metadata=0s",
                 "watermarks.out-of-orderness.text=0s",
                 "watermarks.idleness=2s",
-                "align.idle-flush=2s");
+                "align.idle-flush=1s");
     }
 
     /** Options every demo job shares: the aligner settings, the broker, its group and topics. */
