@@ -143,11 +143,12 @@ public final class AlignJob implements Callable<Integer> {
             return configured;
         }
         if (env instanceof org.apache.flink.streaming.api.environment.LocalStreamEnvironment) {
+            // Not Path.toUri(): it ends in '/' only when the directory already exists.
             return java.util.Optional.of(
-                    Path.of(System.getProperty("java.io.tmpdir"))
-                            .resolve("avfuse-checkpoints")
-                            .toUri()
-                            .toString());
+                    "file://"
+                            + Path.of(System.getProperty("java.io.tmpdir"))
+                                    .resolve("avfuse-checkpoints")
+                                    .toAbsolutePath());
         }
         org.slf4j.LoggerFactory.getLogger(AlignJob.class)
                 .warn(

@@ -96,7 +96,11 @@ class JobConfigTest {
                                 JobConfig.load(null, List.of("job.checkpoint-dir=s3://b/c"))))
                 .contains("s3://b/c");
         assertThat(AlignJob.checkpointStorage(local, JobConfig.load(null, List.of())))
-                .hasValueSatisfying(dir -> assertThat(dir).endsWith("avfuse-checkpoints/"));
+                .hasValueSatisfying(
+                        dir ->
+                                assertThat(dir)
+                                        .startsWith("file:///")
+                                        .endsWith("/avfuse-checkpoints"));
         var cluster = new org.apache.flink.configuration.Configuration();
         cluster.set(
                 org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY,
