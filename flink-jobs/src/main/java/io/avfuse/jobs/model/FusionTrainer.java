@@ -145,10 +145,19 @@ public final class FusionTrainer {
                 }
             }
             model.load(staging, ModelDirectory.PARAMETERS);
+            deleteTree(staging);
             ModelDirectory.save(model, manifest, tokenizerFile, modelDir);
             return new Result(best, bestEpoch, training.size(), validation.size());
         } catch (ai.djl.MalformedModelException e) {
             throw new IOException("cannot reload the best epoch: " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

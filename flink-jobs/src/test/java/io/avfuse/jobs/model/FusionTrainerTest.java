@@ -68,8 +68,12 @@ class FusionTrainerTest {
                 new FusionTrainer.Options(
                         10, 16, 0.01f, new float[] {0.2f, 0.2f, 0f, 0f}, 0.25, 4, 5);
         Path dir = tmp.resolve("model");
+        long stagingBefore = stagingDirs();
         FusionTrainer.Result result =
                 new FusionTrainer(options, System.out).train(manifest, tokenizer, windows, y, dir);
+        assertThat(stagingDirs())
+                .as("the trainer's staging directory is removed")
+                .isEqualTo(stagingBefore);
         System.out.printf(
                 "trainer: held-out accuracy %.3f at epoch %d (%d train, %d held out)%n",
                 result.heldOutAccuracy(),
@@ -196,5 +200,11 @@ class FusionTrainerTest {
                 .setMetadataTimeUs(0)
                 .setAlignedAtUs(0)
                 .build();
+    }
+
+    private static long stagingDirs() throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("avfuse-train")).count();
+        }
     }
 }
