@@ -2,6 +2,7 @@ package io.avfuse.jobs.demo;
 
 import io.avfuse.connectors.broker.KafkaBroker;
 import io.avfuse.connectors.kafka.TopicNames;
+import io.avfuse.connectors.kafka.TopicReader;
 import io.avfuse.connectors.serde.AvroSerde;
 import io.avfuse.connectors.serde.MalformedRecordException;
 import io.avfuse.connectors.serde.RecordType;
@@ -206,7 +207,7 @@ final class LiveRun {
 
     /** Reads committed predictions (read_committed) and scores them as they arrive. */
     private Thread consume(String bootstrap, String topic, Scoreboard board) {
-        Properties props = CommittedRecords.consumerProperties(bootstrap);
+        Properties props = TopicReader.consumerProperties(bootstrap, true);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "avfuse-demo-scoreboard");
         AvroSerde<Prediction> serde = AvroSerde.of(RecordType.PREDICTION, WireFormat.SINGLE_OBJECT);
         Thread t =

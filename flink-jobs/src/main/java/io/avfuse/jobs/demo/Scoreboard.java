@@ -141,14 +141,6 @@ final class Scoreboard {
         out.flush();
     }
 
-    synchronized double accuracy() {
-        return scored == 0 ? Double.NaN : correct / (double) scored;
-    }
-
-    synchronized int degraded() {
-        return degraded;
-    }
-
     static String presence(ModalityPresence p) {
         return (p.getVideo() ? "V" : "-")
                 + (p.getAudio() ? "A" : "-")

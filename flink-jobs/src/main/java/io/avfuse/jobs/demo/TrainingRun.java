@@ -2,6 +2,7 @@ package io.avfuse.jobs.demo;
 
 import io.avfuse.connectors.broker.KafkaBroker;
 import io.avfuse.connectors.kafka.TopicNames;
+import io.avfuse.connectors.kafka.TopicReader;
 import io.avfuse.connectors.serde.RecordType;
 import io.avfuse.connectors.synth.ClassCatalogue;
 import io.avfuse.jobs.encode.LogMelSpectrogram;
@@ -34,6 +35,7 @@ final class TrainingRun {
     private static final int EMBEDDING = 32;
     private static final int FRAMES = 8;
     private static final int MAX_TOKENS = 8;
+    private static final java.time.Duration READ_TIMEOUT = java.time.Duration.ofMinutes(2);
 
     private final DemoCommand demo;
     private final PrintWriter out;
@@ -166,13 +168,15 @@ final class TrainingRun {
         AlignJob.defineFromKafka(env, cfg, true);
         env.execute("avfuse-demo-align-training");
         List<DeadLetter> dead =
-                CommittedRecords.readAll(bootstrap, topics.deadLetter(), RecordType.DEAD_LETTER);
+                TopicReader.readAll(
+                        bootstrap, topics.deadLetter(), RecordType.DEAD_LETTER, READ_TIMEOUT);
         if (!dead.isEmpty()) {
             out.printf(
                     "      %d records became dead letters, e.g. %s: %s%n",
                     dead.size(), dead.get(0).getStage(), dead.get(0).getErrorMessage());
         }
-        return CommittedRecords.readAll(bootstrap, topics.aligned(), RecordType.ALIGNED_WINDOW);
+        return TopicReader.readAll(
+                bootstrap, topics.aligned(), RecordType.ALIGNED_WINDOW, READ_TIMEOUT);
     }
 
     private ModelManifest manifest(int vocabulary, List<String> features) {

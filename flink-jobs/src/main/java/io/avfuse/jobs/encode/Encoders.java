@@ -1,6 +1,7 @@
 package io.avfuse.jobs.encode;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -56,6 +57,17 @@ public final class Encoders {
 
     public static Block l2Normalize() {
         return new LambdaBlock(list -> new NDList(normalize(list.singletonOrThrow())), "l2");
+    }
+
+    /**
+     * The mean of {@code x (B, T, F)} over the steps where {@code mask (B, T)} is positive; 0 with
+     * none. Masked steps are replaced, not multiplied by 0, so NaN or Inf there cannot leak.
+     */
+    static NDArray maskedMean(NDArray x, NDArray mask) {
+        NDArray keep = mask.expandDims(2).gt(0).broadcast(x.getShape());
+        return NDArrays.where(keep, x, x.zerosLike())
+                .sum(new int[] {1})
+                .div(mask.sum(new int[] {1}, true).maximum(1f));
     }
 
     static NDArray normalize(NDArray x) {

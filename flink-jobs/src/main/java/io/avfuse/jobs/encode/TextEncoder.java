@@ -1,7 +1,6 @@
 package io.avfuse.jobs.encode;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -83,11 +82,7 @@ public final class TextEncoder extends AbstractBlock {
                         .singletonOrThrow();
         NDArray ff = feedForward.forward(ps, new NDList(h), training).singletonOrThrow();
         NDArray out = norm2.forward(ps, new NDList(h.add(ff)), training).singletonOrThrow();
-        NDArray tokenMask = real.expandDims(2).gt(0).broadcast(out.getShape());
-        NDArray pooled =
-                NDArrays.where(tokenMask, out, out.zerosLike())
-                        .sum(new int[] {1})
-                        .div(real.sum(new int[] {1}, true).maximum(1f));
+        NDArray pooled = Encoders.maskedMean(out, real);
         return projection.forward(ps, new NDList(pooled), training);
     }
 

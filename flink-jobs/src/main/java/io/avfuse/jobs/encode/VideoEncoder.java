@@ -91,10 +91,7 @@ public final class VideoEncoder extends AbstractBlock {
                             .reshape(b, -1)
                             .mul(anyFrame);
         } else {
-            pooled =
-                    features.mul(mask.expandDims(2))
-                            .sum(new int[] {1})
-                            .div(mask.sum(new int[] {1}, true).maximum(1f));
+            pooled = Encoders.maskedMean(features, mask);
         }
         return projection.forward(ps, new NDList(pooled), training);
     }

@@ -48,10 +48,6 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
         batcher = new WindowBatch(loaded.manifest(), loaded.tokenizer());
     }
 
-    public ModelManifest manifest() {
-        return loaded.manifest();
-    }
-
     @Override
     public List<Scored> infer(List<AlignedWindow> batch) {
         long startUs = nowUs();

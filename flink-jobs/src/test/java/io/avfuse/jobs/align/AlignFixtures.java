@@ -1,5 +1,8 @@
 package io.avfuse.jobs.align;
 
+import io.avfuse.connectors.serde.AvroSerde;
+import io.avfuse.connectors.serde.RecordType;
+import io.avfuse.connectors.serde.WireFormat;
 import io.avfuse.connectors.testing.TestRecords;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.FrameEncoding;
@@ -9,9 +12,12 @@ import io.avfuse.schemas.TextKind;
 import io.avfuse.schemas.VideoFrame;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Streams with known timestamps: 25 fps video, 20 ms chunks of 16 kHz mono audio. */
 public final class AlignFixtures {
@@ -86,12 +92,36 @@ public final class AlignFixtures {
         for (long c = fromUs / CHUNK_US; c * CHUNK_US < toUs; c++) {
             events.add(ModalityEvent.of(chunk(stream, c)));
         }
-        events.sort(java.util.Comparator.comparingLong(ModalityEvent::eventTimeUs));
+        events.sort(Comparator.comparingLong(ModalityEvent::eventTimeUs));
         return events;
     }
 
     /** Flink watermark (ms) for {@code usAfterT0}. */
     public static long wm(long usAfterT0) {
         return (T0 + usAfterT0) / 1000;
+    }
+
+    /**
+     * {@code events} as Kafka records of their topics, keyed by stream id, single-object encoded,
+     * in event-time order.
+     */
+    public static List<ProducerRecord<byte[], byte[]>> records(
+            List<ModalityEvent> events, String videoTopic, String audioTopic, String textTopic) {
+        var vs = AvroSerde.of(RecordType.VIDEO_FRAME, WireFormat.SINGLE_OBJECT);
+        var as = AvroSerde.of(RecordType.AUDIO_CHUNK, WireFormat.SINGLE_OBJECT);
+        var ts = AvroSerde.of(RecordType.TEXT_EVENT, WireFormat.SINGLE_OBJECT);
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        List<ModalityEvent> sorted = new ArrayList<>(events);
+        sorted.sort(Comparator.comparingLong(ModalityEvent::eventTimeUs));
+        for (ModalityEvent e : sorted) {
+            byte[] key = e.streamId().getBytes(StandardCharsets.UTF_8);
+            out.add(
+                    e.video != null
+                            ? new ProducerRecord<>(videoTopic, key, vs.encode(e.video))
+                            : e.audio != null
+                                    ? new ProducerRecord<>(audioTopic, key, as.encode(e.audio))
+                                    : new ProducerRecord<>(textTopic, key, ts.encode(e.text)));
+        }
+        return out;
     }
 }

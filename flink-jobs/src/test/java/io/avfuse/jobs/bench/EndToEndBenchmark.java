@@ -1,9 +1,8 @@
 package io.avfuse.jobs.bench;
 
 import io.avfuse.connectors.broker.KafkaBroker;
-import io.avfuse.connectors.serde.AvroSerde;
+import io.avfuse.connectors.kafka.TopicReader;
 import io.avfuse.connectors.serde.RecordType;
-import io.avfuse.connectors.serde.WireFormat;
 import io.avfuse.connectors.testing.KafkaTestClients;
 import io.avfuse.jobs.align.AlignFixtures;
 import io.avfuse.jobs.align.ModalityEvent;
@@ -15,19 +14,16 @@ import io.avfuse.jobs.model.FusionInference;
 import io.avfuse.jobs.model.FusionInferenceTest;
 import io.avfuse.schemas.AlignedWindow;
 import io.avfuse.schemas.Prediction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -109,19 +105,8 @@ public final class EndToEndBenchmark {
         for (int s = 0; s < streams; s++) {
             events.addAll(AlignFixtures.av("cam-" + s, 0, seconds * 1_000_000L));
         }
-        events.sort(Comparator.comparingLong(ModalityEvent::eventTimeUs));
-        AvroSerde<io.avfuse.schemas.VideoFrame> vs =
-                AvroSerde.of(RecordType.VIDEO_FRAME, WireFormat.SINGLE_OBJECT);
-        AvroSerde<io.avfuse.schemas.AudioChunk> as =
-                AvroSerde.of(RecordType.AUDIO_CHUNK, WireFormat.SINGLE_OBJECT);
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        for (ModalityEvent e : events) {
-            byte[] key = e.streamId().getBytes(StandardCharsets.UTF_8);
-            records.add(
-                    e.video != null
-                            ? new ProducerRecord<>(VIDEO, key, vs.encode(e.video))
-                            : new ProducerRecord<>(AUDIO, key, as.encode(e.audio)));
-        }
+        List<ProducerRecord<byte[], byte[]>> records =
+                AlignFixtures.records(events, VIDEO, AUDIO, TEXT);
         KafkaTestClients.produce(bootstrap, records);
         return records.size();
     }
@@ -200,7 +185,7 @@ public final class EndToEndBenchmark {
                     expected - out.size(),
                     expected,
                     scored,
-                    KafkaTestClients.readAll(bootstrap, predictions, false, Duration.ofMinutes(1))
+                    TopicReader.readAll(bootstrap, predictions, false, Duration.ofMinutes(1))
                             .size(),
                     missing(out));
         }
@@ -266,13 +251,7 @@ public final class EndToEndBenchmark {
 
     private static <T extends SpecificRecord> List<T> read(
             String bootstrap, String topic, RecordType<T> type) throws Exception {
-        AvroSerde<T> serde = AvroSerde.of(type, WireFormat.SINGLE_OBJECT);
-        List<T> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r :
-                KafkaTestClients.readAll(bootstrap, topic, true, Duration.ofMinutes(2))) {
-            out.add(serde.decode(r.value()));
-        }
-        return out;
+        return TopicReader.readAll(bootstrap, topic, type, Duration.ofMinutes(2));
     }
 
     private static double median(double[] values) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.avfuse.connectors.broker.KafkaBrokerExtension;
 import io.avfuse.connectors.kafka.KafkaConnection;
+import io.avfuse.connectors.kafka.TopicReader;
 import io.avfuse.connectors.serde.AvroSerde;
 import io.avfuse.connectors.serde.RecordType;
 import io.avfuse.connectors.serde.WireFormat;
@@ -162,15 +163,12 @@ class AlignmentPipelineITCase {
                     .extracting(w -> w.getPresence().getMetadata())
                     .containsOnly(false);
 
-            List<ConsumerRecord<byte[], byte[]>> dead =
-                    KafkaTestClients.readAll(
-                            KAFKA.bootstrapServers(), dlq, true, Duration.ofSeconds(30));
-            AvroSerde<DeadLetter> ds =
-                    AvroSerde.of(RecordType.DEAD_LETTER, WireFormat.SINGLE_OBJECT);
-            List<DeadLetter> letters = new ArrayList<>();
-            for (ConsumerRecord<byte[], byte[]> r : dead) {
-                letters.add(ds.decode(r.value()));
-            }
+            List<DeadLetter> letters =
+                    TopicReader.readAll(
+                            KAFKA.bootstrapServers(),
+                            dlq,
+                            RecordType.DEAD_LETTER,
+                            Duration.ofSeconds(30));
             assertThat(letters)
                     .hasSize(3)
                     .allSatisfy(

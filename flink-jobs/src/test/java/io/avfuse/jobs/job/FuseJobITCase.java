@@ -4,17 +4,14 @@ import static io.avfuse.jobs.align.AlignFixtures.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.avfuse.connectors.broker.KafkaBrokerExtension;
-import io.avfuse.connectors.serde.AvroSerde;
+import io.avfuse.connectors.kafka.TopicReader;
 import io.avfuse.connectors.serde.RecordType;
-import io.avfuse.connectors.serde.WireFormat;
-import io.avfuse.connectors.testing.KafkaTestClients;
 import io.avfuse.jobs.align.Modality;
 import io.avfuse.jobs.model.FusionInferenceTest;
 import io.avfuse.schemas.Embedding;
 import io.avfuse.schemas.Prediction;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +21,6 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -156,13 +152,6 @@ class FuseJobITCase {
 
     private static <T extends org.apache.avro.specific.SpecificRecord> List<T> read(
             String topic, RecordType<T> type) throws Exception {
-        AvroSerde<T> serde = AvroSerde.of(type, WireFormat.SINGLE_OBJECT);
-        List<T> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r :
-                KafkaTestClients.readAll(
-                        KAFKA.bootstrapServers(), topic, true, Duration.ofSeconds(30))) {
-            out.add(serde.decode(r.value()));
-        }
-        return out;
+        return TopicReader.readAll(KAFKA.bootstrapServers(), topic, type, Duration.ofSeconds(30));
     }
 }

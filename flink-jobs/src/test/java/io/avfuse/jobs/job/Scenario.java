@@ -3,16 +3,11 @@ package io.avfuse.jobs.job;
 import static io.avfuse.jobs.align.AlignFixtures.T0;
 
 import io.avfuse.connectors.broker.KafkaBrokerExtension;
-import io.avfuse.connectors.serde.AvroSerde;
-import io.avfuse.connectors.serde.RecordType;
-import io.avfuse.connectors.serde.WireFormat;
 import io.avfuse.connectors.testing.KafkaTestClients;
 import io.avfuse.jobs.align.AlignFixtures;
 import io.avfuse.jobs.align.Modality;
 import io.avfuse.jobs.align.ModalityEvent;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -54,24 +49,8 @@ final class Scenario {
             throws Exception {
         events.add(ModalityEvent.of(AlignFixtures.frame("clock", 500)));
         events.add(ModalityEvent.of(AlignFixtures.chunk("clock", 1000)));
-        events.sort(Comparator.comparingLong(ModalityEvent::eventTimeUs));
-        AvroSerde<io.avfuse.schemas.VideoFrame> vs =
-                AvroSerde.of(RecordType.VIDEO_FRAME, WireFormat.SINGLE_OBJECT);
-        AvroSerde<io.avfuse.schemas.AudioChunk> as =
-                AvroSerde.of(RecordType.AUDIO_CHUNK, WireFormat.SINGLE_OBJECT);
-        AvroSerde<io.avfuse.schemas.TextEvent> ts =
-                AvroSerde.of(RecordType.TEXT_EVENT, WireFormat.SINGLE_OBJECT);
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        for (ModalityEvent e : events) {
-            byte[] key = e.streamId().getBytes(StandardCharsets.UTF_8);
-            if (e.video != null) {
-                records.add(new ProducerRecord<>(video, key, vs.encode(e.video)));
-            } else if (e.audio != null) {
-                records.add(new ProducerRecord<>(audio, key, as.encode(e.audio)));
-            } else {
-                records.add(new ProducerRecord<>(text, key, ts.encode(e.text)));
-            }
-        }
+        List<ProducerRecord<byte[], byte[]>> records =
+                new ArrayList<>(AlignFixtures.records(events, video, audio, text));
         records.addAll(extra);
         KafkaTestClients.produce(kafka.bootstrapServers(), records);
     }

@@ -77,6 +77,18 @@ public class FusionInferenceTest {
         return dir;
     }
 
+    /** Frame {@code index} of a window: 16x16 GRAY8 {@code pixels}. */
+    public static WindowFrame grayFrame(int index, byte[] pixels) {
+        return WindowFrame.newBuilder()
+                .setEventTimeUs(index)
+                .setFrameIndex(index)
+                .setWidth(16)
+                .setHeight(16)
+                .setEncoding(FrameEncoding.GRAY8)
+                .setData(ByteBuffer.wrap(pixels))
+                .build();
+    }
+
     public static AlignedWindow window(
             String stream, int i, boolean video, boolean audio, boolean text) {
         List<WindowFrame> frames = new ArrayList<>();
@@ -84,15 +96,7 @@ public class FusionInferenceTest {
             for (int f = 0; f < 4; f++) {
                 byte[] gray = new byte[16 * 16];
                 java.util.Arrays.fill(gray, (byte) (40 * f + i));
-                frames.add(
-                        WindowFrame.newBuilder()
-                                .setEventTimeUs(f)
-                                .setFrameIndex(f)
-                                .setWidth(16)
-                                .setHeight(16)
-                                .setEncoding(FrameEncoding.GRAY8)
-                                .setData(ByteBuffer.wrap(gray))
-                                .build());
+                frames.add(grayFrame(f, gray));
             }
         }
         WindowAudio a = null;

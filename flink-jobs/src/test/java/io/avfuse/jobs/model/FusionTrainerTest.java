@@ -10,7 +10,6 @@ import io.avfuse.jobs.encode.LogMelSpectrogram;
 import io.avfuse.jobs.encode.WordVocabulary;
 import io.avfuse.jobs.fuse.FusionKind;
 import io.avfuse.schemas.AlignedWindow;
-import io.avfuse.schemas.FrameEncoding;
 import io.avfuse.schemas.ModalityPresence;
 import io.avfuse.schemas.WindowAudio;
 import io.avfuse.schemas.WindowFrame;
@@ -153,15 +152,7 @@ class FusionTrainerTest {
                                                 255,
                                                 (bright ? 170 : 80) + rnd.nextGaussian() * 40));
             }
-            frames.add(
-                    WindowFrame.newBuilder()
-                            .setEventTimeUs(f)
-                            .setFrameIndex(f)
-                            .setWidth(16)
-                            .setHeight(16)
-                            .setEncoding(FrameEncoding.GRAY8)
-                            .setData(ByteBuffer.wrap(gray))
-                            .build());
+            frames.add(FusionInferenceTest.grayFrame(f, gray));
         }
         ByteBuffer s = ByteBuffer.allocate(16_000 * 4).order(ByteOrder.LITTLE_ENDIAN);
         double hz = (high ? 1600 : 400) * (0.9 + 0.2 * rnd.nextDouble());
