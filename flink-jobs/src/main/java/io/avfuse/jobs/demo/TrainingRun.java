@@ -198,7 +198,10 @@ final class TrainingRun {
                 features,
                 5f,
                 1_000_000,
-                demo.videoPooling);
+                demo.videoPooling,
+                null,
+                null,
+                null);
     }
 
     private static List<String> captions(List<AlignedWindow> windows) {

@@ -56,6 +56,22 @@ public final class FusionModel extends AbstractBlock {
         };
     }
 
+    /** The data type of each input in {@link #inputShapes} order. */
+    public static DataType[] inputTypes(ModelManifest m) {
+        DataType tokens =
+                switch (m.textEncoder()) {
+                    case WORDS -> DataType.INT32;
+                };
+        return new DataType[] {
+            DataType.FLOAT32,
+            DataType.FLOAT32,
+            DataType.FLOAT32,
+            tokens,
+            DataType.FLOAT32,
+            DataType.FLOAT32
+        };
+    }
+
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList in, boolean training, PairList<String, Object> params) {

@@ -58,12 +58,10 @@ public final class ModelDirectory {
     private static void probe(Model model, ModelManifest manifest) {
         try (NDManager manager = model.getNDManager().newSubManager()) {
             Shape[] inputs = FusionModel.inputShapes(manifest, 1);
+            DataType[] types = FusionModel.inputTypes(manifest);
             NDList zeros = new NDList();
             for (int i = 0; i < inputs.length; i++) {
-                zeros.add(
-                        i == 3
-                                ? manager.zeros(inputs[i], DataType.INT32)
-                                : manager.zeros(inputs[i]));
+                zeros.add(manager.zeros(inputs[i], types[i]));
             }
             NDList out = model.getBlock().forward(new ParameterStore(manager, false), zeros, false);
             Shape[] expected = model.getBlock().getOutputShapes(inputs);

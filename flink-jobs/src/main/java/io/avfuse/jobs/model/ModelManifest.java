@@ -2,8 +2,11 @@ package io.avfuse.jobs.model;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.avfuse.jobs.encode.AudioEncoderKind;
+import io.avfuse.jobs.encode.FrameEncoderKind;
 import io.avfuse.jobs.encode.LogMelSpectrogram;
 import io.avfuse.jobs.encode.TemporalPooling;
+import io.avfuse.jobs.encode.TextEncoderKind;
 import io.avfuse.jobs.fuse.FusionKind;
 import java.io.IOException;
 import java.io.Serializable;
@@ -31,6 +34,9 @@ import java.util.List;
  * @param featureClip metadata values are clipped to ±this
  * @param windowUs the window length the model was trained on
  * @param videoPooling how frame features become one (MEAN when a manifest predates the option)
+ * @param frameEncoder how one frame becomes features (CNN when a manifest predates the option)
+ * @param audioEncoder what the audio encoder reads (LOG_MEL when a manifest predates the option)
+ * @param textEncoder how the text is encoded (WORDS when a manifest predates the option)
  */
 public record ModelManifest(
         String architecture,
@@ -48,7 +54,10 @@ public record ModelManifest(
         List<String> features,
         float featureClip,
         long windowUs,
-        TemporalPooling videoPooling)
+        TemporalPooling videoPooling,
+        FrameEncoderKind frameEncoder,
+        AudioEncoderKind audioEncoder,
+        TextEncoderKind textEncoder)
         implements Serializable {
     public static final String ARCHITECTURE = "avfuse-fusion-v1";
     public static final String FILE = "manifest.json";
@@ -67,6 +76,15 @@ public record ModelManifest(
         features = List.copyOf(features);
         if (videoPooling == null) {
             videoPooling = TemporalPooling.MEAN;
+        }
+        if (frameEncoder == null) {
+            frameEncoder = FrameEncoderKind.CNN;
+        }
+        if (audioEncoder == null) {
+            audioEncoder = AudioEncoderKind.LOG_MEL;
+        }
+        if (textEncoder == null) {
+            textEncoder = TextEncoderKind.WORDS;
         }
         if (labels.size() < 2) {
             throw new IllegalArgumentException("a model needs at least 2 labels");

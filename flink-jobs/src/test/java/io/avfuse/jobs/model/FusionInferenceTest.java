@@ -52,6 +52,9 @@ public class FusionInferenceTest {
                 List.of("speed"),
                 100f,
                 1_000_000,
+                null,
+                null,
+                null,
                 null);
     }
 

@@ -62,6 +62,9 @@ class FusionTrainerTest {
                         List.of(),
                         100f,
                         1_000_000,
+                        null,
+                        null,
+                        null,
                         null);
         FusionTrainer.Options options =
                 new FusionTrainer.Options(

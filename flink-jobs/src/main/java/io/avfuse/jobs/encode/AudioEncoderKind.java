@@ -1,0 +1,7 @@
+package io.avfuse.jobs.encode;
+
+/** What the audio encoder reads and how; named in the model manifest. */
+public enum AudioEncoderKind {
+    /** A small 2-D CNN over the log-mel spectrogram {@code (B, 1, mels, frames)}. */
+    LOG_MEL
+}
