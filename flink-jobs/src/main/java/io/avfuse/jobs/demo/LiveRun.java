@@ -10,6 +10,8 @@ import io.avfuse.connectors.serde.WireFormat;
 import io.avfuse.jobs.job.FuseJob;
 import io.avfuse.jobs.job.JobConfig;
 import io.avfuse.jobs.model.ModelManifest;
+import io.avfuse.jobs.train.ClipLabels;
+import io.avfuse.jobs.train.LocalPipeline;
 import io.avfuse.schemas.Prediction;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -54,7 +56,7 @@ final class LiveRun {
         ModelManifest manifest = ModelManifest.read(modelDir);
         Path clips = work.resolve("live");
         int streams = DemoCommand.LIVE_STREAMS.size();
-        DemoCommand.generate(clips, streams, demo.liveWindows, demo.seed + 1_000);
+        LocalPipeline.generate(clips, streams, demo.liveWindows, demo.seed + 1_000);
         TopicNames topics = TopicNames.defaults();
 
         JobClient job = startJob(broker.bootstrapServers(), topics, modelDir, manifest);
@@ -65,7 +67,7 @@ final class LiveRun {
         out.flush();
         try {
             awaitRunning(job);
-            long anchorUs = DemoCommand.nextWholeSecondUs();
+            long anchorUs = LocalPipeline.nextWholeSecondUs();
             Map<String, Scoreboard.Truth> truths = new LinkedHashMap<>();
             for (int i = 0; i < streams; i++) {
                 truths.put(
@@ -131,7 +133,7 @@ final class LiveRun {
     private JobClient startJob(
             String bootstrap, TopicNames topics, Path modelDir, ModelManifest manifest)
             throws Exception {
-        List<String> options = DemoCommand.jobOptions(bootstrap, "avfuse-demo-live", topics);
+        List<String> options = LocalPipeline.jobOptions(bootstrap, "avfuse-demo-live", topics);
         options.addAll(
                 List.of(
                         "topics.predictions=" + topics.predictions(),
@@ -145,7 +147,7 @@ final class LiveRun {
         JobConfig cfg = JobConfig.load(null, options);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
-                        DemoCommand.loopbackCluster(demo.webPort));
+                        LocalPipeline.loopbackCluster(demo.webPort));
         FuseJob.defineFromKafka(env, cfg, false);
         return env.executeAsync("avfuse-demo");
     }
@@ -193,7 +195,7 @@ final class LiveRun {
                     new Thread(
                             () -> {
                                 try {
-                                    DemoCommand.ingest(bootstrap, topics, anchorUs, flags, clip);
+                                    LocalPipeline.ingest(bootstrap, topics, anchorUs, flags, clip);
                                 } catch (Throwable e) {
                                     fail(e);
                                 }

@@ -1,5 +1,6 @@
 package io.avfuse.jobs.demo;
 
+import io.avfuse.jobs.train.ClipLabels;
 import io.avfuse.schemas.ModalityPresence;
 import io.avfuse.schemas.Prediction;
 import java.io.PrintWriter;

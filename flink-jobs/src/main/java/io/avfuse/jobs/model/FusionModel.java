@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
@@ -31,6 +33,7 @@ public final class FusionModel extends AbstractBlock {
     private final TextEncoder text;
     private final SequentialBlock metadata;
     private final FusionHead head;
+    private boolean encodersFrozen;
 
     public FusionModel(ModelManifest manifest) {
         this.manifest = manifest;
@@ -76,11 +79,11 @@ public final class FusionModel extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore ps, NDList in, boolean training, PairList<String, Object> params) {
         NDArray presence = in.get(5);
-        NDArray v =
-                video.forward(ps, new NDList(in.get(0), in.get(1)), training).singletonOrThrow();
-        NDArray a = audio.forward(ps, new NDList(in.get(2)), training).singletonOrThrow();
-        NDArray t = text.forward(ps, new NDList(in.get(3)), training).singletonOrThrow();
-        NDArray m = metadata.forward(ps, new NDList(in.get(4)), training).singletonOrThrow();
+        boolean enc = training && !encodersFrozen;
+        NDArray v = video.forward(ps, new NDList(in.get(0), in.get(1)), enc).singletonOrThrow();
+        NDArray a = audio.forward(ps, new NDList(in.get(2)), enc).singletonOrThrow();
+        NDArray t = text.forward(ps, new NDList(in.get(3)), enc).singletonOrThrow();
+        NDArray m = metadata.forward(ps, new NDList(in.get(4)), enc).singletonOrThrow();
         NDArray logits =
                 head.forward(ps, new NDList(v, a, t, m, presence), training).singletonOrThrow();
         NDArray[] each = {v, a, t, m};
@@ -112,6 +115,27 @@ public final class FusionModel extends AbstractBlock {
         metadata.initialize(manager, dataType, s[4]);
         Shape one = new Shape(b, e);
         head.initialize(manager, dataType, one, one, one, one, s[5]);
+    }
+
+    /** Freezes (or thaws) the four encoders, leaving the fusion head trainable. */
+    public void freezeEncoders(boolean freeze) {
+        // Frozen means frozen: batch norms keep their running statistics too.
+        encodersFrozen = freeze;
+        for (Block encoder : new Block[] {video, audio, text, metadata}) {
+            freeze(encoder, freeze);
+        }
+    }
+
+    /**
+     * Freezes or thaws the learned parameters of {@code block}; batch-norm running statistics are
+     * never trainable and stay as they are.
+     */
+    static void freeze(Block block, boolean freeze) {
+        block.freezeParameters(
+                freeze,
+                p ->
+                        p.getType() != Parameter.Type.RUNNING_MEAN
+                                && p.getType() != Parameter.Type.RUNNING_VAR);
     }
 
     public ModelManifest manifest() {

@@ -47,6 +47,9 @@ public final class ModelDirectory {
         manifest.write(dir);
         Files.copy(tokenizer, dir.resolve(TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
         model.setProperty("version", manifest.version());
+        // Without a fixed epoch DJL numbers the file after those already there, and loading picks
+        // the highest: saving into a directory again must overwrite its parameters.
+        model.setProperty("Epoch", "0");
         model.save(dir, PARAMETERS);
     }
 

@@ -1,4 +1,4 @@
-package io.avfuse.jobs.demo;
+package io.avfuse.jobs.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,13 +11,13 @@ import java.nio.file.Path;
  * @param clip the clip's name
  * @param classes class index of window i
  */
-record ClipLabels(String clip, int[] classes) {
+public record ClipLabels(String clip, int[] classes) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static ClipLabels read(Path file) throws IOException {
+    public static ClipLabels read(Path file) throws IOException {
         JsonNode doc = JSON.readTree(file.toFile());
         if (doc.path("windowSeconds").asDouble() != 1.0) {
-            throw new IOException(file + ": the demo needs 1 s windows");
+            throw new IOException(file + ": avfuse trains on 1 s windows");
         }
         JsonNode windows = doc.path("windows");
         int[] classes = new int[windows.size()];
@@ -31,7 +31,7 @@ record ClipLabels(String clip, int[] classes) {
      * The class of the window starting at {@code windowStartUs} of a clip ingested from {@code
      * anchorUs}; passes of a looping source repeat the labels. -1 outside the clip.
      */
-    int classAt(long windowStartUs, long anchorUs, boolean looping) {
+    public int classAt(long windowStartUs, long anchorUs, boolean looping) {
         long index = Math.floorDiv(windowStartUs - anchorUs, 1_000_000L);
         if (index < 0 || (!looping && index >= classes.length)) {
             return -1;
