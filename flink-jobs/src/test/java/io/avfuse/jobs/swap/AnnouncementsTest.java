@@ -1,0 +1,57 @@
+package io.avfuse.jobs.swap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reading announcements: control-record values and the watched directory. */
+class AnnouncementsTest {
+    @TempDir Path tmp;
+
+    @Test
+    void aControlRecordIsAPathOrJsonWithAnOptionalVersion() {
+        assertThat(ModelAnnouncement.parse(" /models/v2\n", "t@0"))
+                .isEqualTo(new ModelAnnouncement("/models/v2", null, "t@0"));
+        assertThat(ModelAnnouncement.parse("{\"dir\": \"/models/v3\", \"version\": \"3\"}", "t@1"))
+                .isEqualTo(new ModelAnnouncement("/models/v3", "3", "t@1"));
+        assertThat(ModelAnnouncement.parse("{\"dir\": \"/m\"}", "t@2").version()).isNull();
+
+        assertThat(ModelAnnouncement.parse("{\"path\": \"/m\"}", "t@3").problem())
+                .contains("no string field \"dir\"");
+        assertThat(ModelAnnouncement.parse("{\"dir\": ", "t@4").problem())
+                .startsWith("not valid JSON");
+        assertThat(ModelAnnouncement.parse("  ", "t@5").problem())
+                .isEqualTo("it names no model directory");
+        assertThat(ModelAnnouncement.parse(null, "t@6").problem()).isNotNull();
+    }
+
+    @Test
+    void theWatchedDirectoryAnnouncesItsGreatestCompleteVisibleModelOnce() throws Exception {
+        Path root = tmp.resolve("models");
+        try (var feed = new WatchedDirectoryFeed(root)) {
+            assertThat(feed.poll(Duration.ZERO)).as("no directory yet").isEmpty();
+            model(root.resolve("v0001"));
+            assertThat(feed.poll(Duration.ZERO).orElseThrow().dir())
+                    .isEqualTo(root.resolve("v0001").toString());
+            assertThat(feed.poll(Duration.ZERO)).as("reported once").isEmpty();
+
+            Files.createDirectories(root.resolve("v0003")); // still being written: no manifest
+            model(root.resolve(".v0004.tmp")); // hidden until renamed
+            assertThat(feed.poll(Duration.ZERO)).isEmpty();
+
+            model(root.resolve("v0002"));
+            assertThat(feed.poll(Duration.ZERO).orElseThrow().dir()).endsWith("v0002");
+            Files.move(root.resolve(".v0004.tmp"), root.resolve("v0004"));
+            assertThat(feed.poll(Duration.ZERO).orElseThrow().dir()).endsWith("v0004");
+        }
+    }
+
+    private static void model(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("manifest.json"), "{}");
+    }
+}
