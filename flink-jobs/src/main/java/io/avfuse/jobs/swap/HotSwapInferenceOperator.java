@@ -100,8 +100,7 @@ public class HotSwapInferenceOperator extends BatchingInferenceOperator<AlignedW
         failures = group.counter("modelLoadFailures", new ThreadSafeSimpleCounter());
         super.open(); // opens the restored or configured model
         versionHash = hash(model.manifest().version());
-        String subtask = getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks();
-        loader = new ModelLoader(settings, model.device(), failures, subtask);
+        loader = new ModelLoader(settings, model.device(), failures, subtaskName());
         loader.serving(model.activeDir(), model.manifest());
         if (model.restoreProblem() != null) {
             loader.failedElsewhere();
@@ -130,7 +129,7 @@ public class HotSwapInferenceOperator extends BatchingInferenceOperator<AlignedW
         old.close();
         LOG.info(
                 "{}: switched from model {} to {} ({}) at checkpoint {}",
-                getRuntimeContext().getTaskInfo().getTaskNameWithSubtasks(),
+                subtaskName(),
                 from,
                 model.manifest().version(),
                 model.activeDir(),
@@ -152,6 +151,16 @@ public class HotSwapInferenceOperator extends BatchingInferenceOperator<AlignedW
         } finally {
             super.close();
         }
+    }
+
+    /** "infer 2/4": the chained task's name would be the whole chain. */
+    private String subtaskName() {
+        var task = getRuntimeContext().getTaskInfo();
+        return getOperatorName()
+                + " "
+                + (task.getIndexOfThisSubtask() + 1)
+                + "/"
+                + task.getNumberOfParallelSubtasks();
     }
 
     /** The background loader (visible for tests). */
