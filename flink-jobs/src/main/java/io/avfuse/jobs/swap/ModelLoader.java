@@ -228,11 +228,9 @@ public final class ModelLoader implements AutoCloseable {
             root = root.getCause();
         }
         String message = String.valueOf(e.getMessage());
-        return root == e
-                        || message.contains(String.valueOf(root.getMessage()))
-                                && root.getMessage() != null
-                ? message
-                : message + " (caused by " + root + ")";
+        boolean said =
+                root == e || (root.getMessage() != null && message.contains(root.getMessage()));
+        return said ? message : message + " (caused by " + root + ")";
     }
 
     private void refuse(ModelAnnouncement a, String reason) {

@@ -49,6 +49,11 @@ public final class ModelVersions {
         return dir;
     }
 
+    /** The manifest of the test architecture as {@code version} with {@code labels}. */
+    public static ModelManifest manifest(String version, List<String> labels) {
+        return relabelled(FusionInferenceTest.manifest(16, 16), version, labels);
+    }
+
     /** {@code m} with another version and labels. */
     static ModelManifest relabelled(ModelManifest m, String version, List<String> labels) {
         return new ModelManifest(

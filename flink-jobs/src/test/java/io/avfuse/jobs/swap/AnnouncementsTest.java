@@ -2,9 +2,11 @@ package io.avfuse.jobs.swap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.avfuse.jobs.model.ModelVersions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +50,41 @@ class AnnouncementsTest {
             Files.move(root.resolve(".v0004.tmp"), root.resolve("v0004"));
             assertThat(feed.poll(Duration.ZERO).orElseThrow().dir()).endsWith("v0004");
         }
+    }
+
+    @Test
+    void aModelMustBeTheAnnouncedVersionWithTheServingLabelsAndEmbeddingSize() {
+        var serving = ModelVersions.manifest("v1", ModelVersions.LABELS);
+        var v2 = ModelVersions.manifest("v2", ModelVersions.LABELS);
+        assertThat(
+                        ModelLoader.incompatibility(
+                                new ModelAnnouncement("/m/v2", null, "t"), v2, serving))
+                .isNull();
+        assertThat(
+                        ModelLoader.incompatibility(
+                                new ModelAnnouncement("/m/v2", "v2", "t"), v2, serving))
+                .isNull();
+        assertThat(
+                        ModelLoader.incompatibility(
+                                new ModelAnnouncement("/m/v2", "v3", "t"), v2, serving))
+                .isEqualTo("announced as version 'v3' but its manifest says 'v2'");
+        var fewer = ModelVersions.manifest("v2", List.of("calm", "goal"));
+        assertThat(
+                        ModelLoader.incompatibility(
+                                new ModelAnnouncement("/m/v2", null, "t"), fewer, serving))
+                .startsWith(
+                        "its labels [calm, goal] differ from the serving model's [calm, goal, foul]");
+    }
+
+    @Test
+    void aFailureMessageNamesTheRootCauseWhenItsOwnDoesNot() {
+        var wrapped = new java.io.IOException("cannot load x: null", new java.io.EOFException());
+        assertThat(ModelLoader.reason(wrapped))
+                .isEqualTo("cannot load x: null (caused by java.io.EOFException)");
+        var plain = new java.io.IOException("no manifest.json in /m");
+        assertThat(ModelLoader.reason(plain)).isEqualTo("no manifest.json in /m");
+        var said = new java.io.IOException("bad: boom", new IllegalStateException("boom"));
+        assertThat(ModelLoader.reason(said)).isEqualTo("bad: boom");
     }
 
     private static void model(Path dir) throws Exception {
