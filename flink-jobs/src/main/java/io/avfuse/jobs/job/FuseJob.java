@@ -2,10 +2,10 @@ package io.avfuse.jobs.job;
 
 import io.avfuse.connectors.kafka.KafkaConnection;
 import io.avfuse.connectors.serde.RecordType;
-import io.avfuse.jobs.infer.BatchingInferenceOperator;
-import io.avfuse.jobs.model.FusionInference;
 import io.avfuse.jobs.model.ModelDirectory;
 import io.avfuse.jobs.model.Scored;
+import io.avfuse.jobs.swap.HotSwapInferenceOperator;
+import io.avfuse.jobs.swap.ModelSwapSettings;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.DeadLetter;
 import io.avfuse.schemas.Embedding;
@@ -67,8 +67,9 @@ public final class FuseJob implements Callable<Integer> {
                         .transform(
                                 "infer",
                                 TypeInformation.of(Scored.class),
-                                new BatchingInferenceOperator<>(
-                                        new FusionInference(Path.of(modelDir)),
+                                new HotSwapInferenceOperator(
+                                        Path.of(modelDir),
+                                        swapSettings(cfg),
                                         cfg.get(JobOptions.BATCH_SIZE),
                                         cfg.get(JobOptions.MAX_WAIT).toMillis(),
                                         cfg.get(JobOptions.CPU_THREADS)))
@@ -84,6 +85,17 @@ public final class FuseJob implements Callable<Integer> {
                         .name("embeddings")
                         .uid("embeddings-v1");
         return new Fused(predictions, embeddings, aligned.deadLetters());
+    }
+
+    /**
+     * Where the running job learns of new model versions (model.control-topic, model.watch-dir).
+     */
+    static ModelSwapSettings swapSettings(JobConfig cfg) {
+        return new ModelSwapSettings(
+                cfg.kafka(),
+                cfg.getOptional(JobOptions.MODEL_CONTROL_TOPIC).orElse(null),
+                cfg.getOptional(JobOptions.MODEL_WATCH_DIR).orElse(null),
+                cfg.get(JobOptions.MODEL_POLL_INTERVAL));
     }
 
     /**

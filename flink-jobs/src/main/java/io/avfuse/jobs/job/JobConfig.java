@@ -105,7 +105,8 @@ public final class JobConfig {
                 List.of(
                         JobOptions.IDLENESS,
                         JobOptions.CHECKPOINT_INTERVAL,
-                        JobOptions.MAX_FUTURE)) {
+                        JobOptions.MAX_FUTURE,
+                        JobOptions.MODEL_POLL_INTERVAL)) {
             if (config.us(positive) <= 0) {
                 throw new IllegalArgumentException(
                         "option '"

@@ -146,6 +146,31 @@ public final class JobOptions {
                     .withDescription(
                             "Model directory (manifest.json, tokenizer.json, parameters) the"
                                     + " fuse job serves; checked at start.");
+    public static final ConfigOption<String> MODEL_CONTROL_TOPIC =
+            key("model.control-topic")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Kafka topic announcing model versions to the running job: each"
+                                    + " record's value is a model directory, or JSON {\"dir\":"
+                                    + " ..., \"version\": ...}. Every inference subtask reads"
+                                    + " every partition; the newest announcement is loaded in the"
+                                    + " background and serves from the next checkpoint on (also"
+                                    + " after a restart: it wins over model.dir).");
+    public static final ConfigOption<String> MODEL_WATCH_DIR =
+            key("model.watch-dir")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Directory watched for model versions: its subdirectory with the"
+                                    + " greatest name holding a manifest.json is loaded in the"
+                                    + " background and serves from the next checkpoint on. Write"
+                                    + " a model under a hidden name (.v7.tmp), then rename it.");
+    public static final ConfigOption<Duration> MODEL_POLL_INTERVAL =
+            key("model.poll-interval")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1))
+                    .withDescription("How often model.control-topic and model.watch-dir are read.");
     public static final ConfigOption<Integer> BATCH_SIZE =
             key("inference.batch-size")
                     .intType()
@@ -231,6 +256,9 @@ public final class JobOptions {
                     MAX_TEXTS_PER_WINDOW,
                     IDLE_FLUSH,
                     MODEL_DIR,
+                    MODEL_CONTROL_TOPIC,
+                    MODEL_WATCH_DIR,
+                    MODEL_POLL_INTERVAL,
                     BATCH_SIZE,
                     MAX_WAIT,
                     CPU_THREADS,
