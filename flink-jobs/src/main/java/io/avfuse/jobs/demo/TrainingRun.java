@@ -201,6 +201,8 @@ final class TrainingRun {
                 demo.videoPooling,
                 null,
                 null,
+                null,
+                null,
                 null);
     }
 

@@ -1,5 +1,6 @@
 package io.avfuse.jobs.model;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.avfuse.jobs.encode.AudioEncoderKind;
@@ -13,6 +14,7 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a model directory says about its model: architecture, version, labels, sizes and the
@@ -37,6 +39,11 @@ import java.util.List;
  * @param frameEncoder how one frame becomes features (CNN when a manifest predates the option)
  * @param audioEncoder what the audio encoder reads (LOG_MEL when a manifest predates the option)
  * @param textEncoder how the text is encoded (WORDS when a manifest predates the option)
+ * @param runtime what executes the model (BUILT_IN when a manifest predates the option)
+ * @param files the exported model files of a TORCHSCRIPT or ONNX model, relative to the directory:
+ *     {@code "model"} for one file with the whole {@link FusionModel} contract, or one file per
+ *     part, {@code "video"}, {@code "audio"}, {@code "text"}, {@code "metadata"} and {@code "head"}
+ *     (see {@link ExportedModel}); empty for BUILT_IN
  */
 public record ModelManifest(
         String architecture,
@@ -57,7 +64,9 @@ public record ModelManifest(
         TemporalPooling videoPooling,
         FrameEncoderKind frameEncoder,
         AudioEncoderKind audioEncoder,
-        TextEncoderKind textEncoder)
+        TextEncoderKind textEncoder,
+        ModelRuntime runtime,
+        Map<String, String> files)
         implements Serializable {
     public static final String ARCHITECTURE = "avfuse-fusion-v1";
     public static final String FILE = "manifest.json";
@@ -86,6 +95,11 @@ public record ModelManifest(
         if (textEncoder == null) {
             textEncoder = TextEncoderKind.WORDS;
         }
+        if (runtime == null) {
+            runtime = ModelRuntime.BUILT_IN;
+        }
+        files = files == null ? Map.of() : Map.copyOf(files);
+        ExportedModel.checkFiles(runtime, files);
         if (labels.size() < 2) {
             throw new IllegalArgumentException("a model needs at least 2 labels");
         }
@@ -110,7 +124,12 @@ public record ModelManifest(
         if (!Files.isRegularFile(file)) {
             throw new IOException("no " + FILE + " in model directory " + dir);
         }
-        ModelManifest m = JSON.readValue(file.toFile(), ModelManifest.class);
+        ModelManifest m;
+        try {
+            m = JSON.readValue(file.toFile(), ModelManifest.class);
+        } catch (JsonProcessingException e) {
+            throw new IOException("cannot read " + file + ": " + e.getOriginalMessage(), e);
+        }
         if (!ARCHITECTURE.equals(m.architecture())) {
             throw new IOException(
                     "model directory "

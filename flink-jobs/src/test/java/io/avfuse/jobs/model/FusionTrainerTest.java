@@ -65,6 +65,8 @@ class FusionTrainerTest {
                         null,
                         null,
                         null,
+                        null,
+                        null,
                         null);
         FusionTrainer.Options options =
                 new FusionTrainer.Options(
