@@ -100,7 +100,7 @@ public final class ExportedModel {
                     "the "
                             + manifest.runtime()
                             + " model "
-                            + files.values()
+                            + order.stream().map(files::get).toList()
                             + " in "
                             + dir
                             + " does not fit its manifest (embedding "

@@ -128,7 +128,12 @@ public record ModelManifest(
         try {
             m = JSON.readValue(file.toFile(), ModelManifest.class);
         } catch (JsonProcessingException e) {
-            throw new IOException("cannot read " + file + ": " + e.getOriginalMessage(), e);
+            // The constructor's own check says more than Jackson's wrapping of it.
+            String problem =
+                    e.getCause() instanceof IllegalArgumentException
+                            ? e.getCause().getMessage()
+                            : e.getOriginalMessage();
+            throw new IOException("cannot read " + file + ": " + problem, e);
         }
         if (!ARCHITECTURE.equals(m.architecture())) {
             throw new IOException(
