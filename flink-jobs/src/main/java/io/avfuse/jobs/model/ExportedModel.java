@@ -130,7 +130,14 @@ public final class ExportedModel {
         // Closed with the serving model, which is all callers hold.
         serving.getNDManager().attachInternal(NDManager.nextUid(), model);
         try {
-            model.load(file);
+            if (onnx) {
+                // ONNX Runtime would start a pool as large as the machine per session; take the
+                // share libtorch has (FusionInference sets it per slot before loading).
+                int threads = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+                model.load(file, null, Map.of("intraOpNumThreads", String.valueOf(threads)));
+            } else {
+                model.load(file);
+            }
         } catch (MalformedModelException | IOException | RuntimeException e) {
             throw new IOException("cannot load model file " + what + ": " + reason(e), e);
         }
