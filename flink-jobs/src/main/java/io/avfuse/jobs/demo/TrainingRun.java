@@ -89,6 +89,8 @@ final class TrainingRun {
                 demo.videoPooling,
                 null,
                 null,
+                null,
+                null,
                 null);
     }
 

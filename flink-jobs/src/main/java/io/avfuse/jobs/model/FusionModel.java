@@ -86,7 +86,14 @@ public final class FusionModel extends AbstractBlock {
         NDArray m = metadata.forward(ps, new NDList(in.get(4)), enc).singletonOrThrow();
         NDArray logits =
                 head.forward(ps, new NDList(v, a, t, m, presence), training).singletonOrThrow();
-        NDArray[] each = {v, a, t, m};
+        return new NDList(logits, fused(presence, v, a, t, m), v, a, t, m);
+    }
+
+    /**
+     * The fused embedding: the normalised sum of the present modalities' embeddings ({@code (B, E)}
+     * each, in presence order). Exported per-part models get theirs from here too.
+     */
+    public static NDArray fused(NDArray presence, NDArray... each) {
         NDArray sum = null;
         for (int i = 0; i < each.length; i++) {
             NDArray present =
@@ -94,15 +101,18 @@ public final class FusionModel extends AbstractBlock {
             NDArray term = NDArrays.where(present, each[i], each[i].zerosLike());
             sum = sum == null ? term : sum.add(term);
         }
-        NDArray fused = sum.div(sum.square().sum(new int[] {1}, true).add(1e-12f).sqrt());
-        return new NDList(logits, fused, v, a, t, m);
+        return sum.div(sum.square().sum(new int[] {1}, true).add(1e-12f).sqrt());
     }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        long b = inputShapes[0].get(0);
-        Shape e = new Shape(b, manifest.embedding());
-        return new Shape[] {new Shape(b, manifest.labels().size()), e, e, e, e, e};
+        return outputShapes(manifest, inputShapes[0].get(0));
+    }
+
+    /** Output shapes for a batch of {@code b}: logits, then the fused and 4 modality embeddings. */
+    public static Shape[] outputShapes(ModelManifest m, long b) {
+        Shape e = new Shape(b, m.embedding());
+        return new Shape[] {new Shape(b, m.labels().size()), e, e, e, e, e};
     }
 
     @Override

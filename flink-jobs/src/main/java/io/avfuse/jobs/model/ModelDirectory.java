@@ -17,8 +17,11 @@ import java.util.Map;
 
 /**
  * A versioned model directory: {@code manifest.json}, {@code tokenizer.json} and the parameters
- * ({@code avfuse-0000.params}). Loading checks everything up front and fails with a message that
- * names the directory and the problem, so a bad model never fails mid-stream.
+ * ({@code avfuse-0000.params}), or, when the manifest declares runtime TORCHSCRIPT or ONNX, the
+ * exported files it names ({@link ExportedModel}). Loading checks everything up front and fails
+ * with a message that names the directory or file and the problem, so a bad model never fails
+ * mid-stream. Whatever the runtime, the loaded model is a PyTorch-engine {@link Model} whose block
+ * keeps the {@link FusionModel} contract.
  *
  * <p>{@code try (ModelDirectory.Loaded m = ModelDirectory.load(dir, Device.cpu())) { ... }}
  */
@@ -58,7 +61,7 @@ public final class ModelDirectory {
      * that does not match its manifest would only fail on the first window: run one forward pass
      * over manifest-shaped zeros now and check what comes out.
      */
-    private static void probe(Model model, ModelManifest manifest) {
+    static void probe(Model model, ModelManifest manifest) {
         try (NDManager manager = model.getNDManager().newSubManager()) {
             Shape[] inputs = FusionModel.inputShapes(manifest, 1);
             DataType[] types = FusionModel.inputTypes(manifest);
@@ -67,7 +70,15 @@ public final class ModelDirectory {
                 zeros.add(manager.zeros(inputs[i], types[i]));
             }
             NDList out = model.getBlock().forward(new ParameterStore(manager, false), zeros, false);
-            Shape[] expected = model.getBlock().getOutputShapes(inputs);
+            Shape[] expected = FusionModel.outputShapes(manifest, 1);
+            if (out.size() != expected.length) {
+                throw new IllegalStateException(
+                        "the model gives "
+                                + out.size()
+                                + " outputs, the contract has "
+                                + expected.length
+                                + " (logits, fused, video, audio, text, metadata)");
+            }
             for (int i = 0; i < expected.length; i++) {
                 if (!out.get(i).getShape().equals(expected[i])) {
                     throw new IllegalStateException(
@@ -91,6 +102,22 @@ public final class ModelDirectory {
         if (!Files.isRegularFile(tokenizerFile)) {
             throw new IOException("no " + TOKENIZER + " in model directory " + dir);
         }
+        Model model =
+                manifest.runtime() == ModelRuntime.BUILT_IN
+                        ? loadBuiltIn(dir, manifest, device)
+                        : ExportedModel.load(dir, manifest, device);
+        HuggingFaceTokenizer tokenizer;
+        try {
+            tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile, Map.of());
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw new IOException("cannot load " + tokenizerFile + ": " + e.getMessage(), e);
+        }
+        return new Loaded(manifest, model, tokenizer);
+    }
+
+    private static Model loadBuiltIn(Path dir, ModelManifest manifest, Device device)
+            throws IOException {
         Model model = Model.newInstance(PARAMETERS, device, "PyTorch");
         try {
             model.setBlock(new FusionModel(manifest));
@@ -112,13 +139,6 @@ public final class ModelDirectory {
                             + e.getMessage(),
                     e);
         }
-        HuggingFaceTokenizer tokenizer;
-        try {
-            tokenizer = HuggingFaceTokenizer.newInstance(tokenizerFile, Map.of());
-        } catch (IOException | RuntimeException e) {
-            model.close();
-            throw new IOException("cannot load " + tokenizerFile + ": " + e.getMessage(), e);
-        }
-        return new Loaded(manifest, model, tokenizer);
+        return model;
     }
 }

@@ -1,5 +1,6 @@
 package io.avfuse.jobs.model;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.avfuse.jobs.encode.AudioEncoderKind;
@@ -13,6 +14,7 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a model directory says about its model: architecture, version, labels, sizes and the
@@ -37,6 +39,11 @@ import java.util.List;
  * @param frameEncoder how one frame becomes features (CNN when a manifest predates the option)
  * @param audioEncoder what the audio encoder reads (LOG_MEL when a manifest predates the option)
  * @param textEncoder how the text is encoded (WORDS when a manifest predates the option)
+ * @param runtime what executes the model (BUILT_IN when a manifest predates the option)
+ * @param files the exported model files of a TORCHSCRIPT or ONNX model, relative to the directory:
+ *     {@code "model"} for one file with the whole {@link FusionModel} contract, or one file per
+ *     part, {@code "video"}, {@code "audio"}, {@code "text"}, {@code "metadata"} and {@code "head"}
+ *     (see {@link ExportedModel}); empty for BUILT_IN
  */
 public record ModelManifest(
         String architecture,
@@ -57,7 +64,9 @@ public record ModelManifest(
         TemporalPooling videoPooling,
         FrameEncoderKind frameEncoder,
         AudioEncoderKind audioEncoder,
-        TextEncoderKind textEncoder)
+        TextEncoderKind textEncoder,
+        ModelRuntime runtime,
+        Map<String, String> files)
         implements Serializable {
     public static final String ARCHITECTURE = "avfuse-fusion-v1";
     public static final String FILE = "manifest.json";
@@ -86,6 +95,11 @@ public record ModelManifest(
         if (textEncoder == null) {
             textEncoder = TextEncoderKind.WORDS;
         }
+        if (runtime == null) {
+            runtime = ModelRuntime.BUILT_IN;
+        }
+        files = files == null ? Map.of() : Map.copyOf(files);
+        ExportedModel.checkFiles(runtime, files);
         if (labels.size() < 2) {
             throw new IllegalArgumentException("a model needs at least 2 labels");
         }
@@ -100,6 +114,27 @@ public record ModelManifest(
         return audio.frames(Math.toIntExact(windowUs * audio.sampleRate() / 1_000_000L));
     }
 
+    /** This manifest as another version (a retrained model of the same architecture). */
+    public ModelManifest withVersion(String newVersion) {
+        return with("version", newVersion);
+    }
+
+    /** This manifest with other class names. */
+    public ModelManifest withLabels(List<String> newLabels) {
+        return with("labels", newLabels);
+    }
+
+    /** A copy with one component replaced, through JSON so that it keeps every other one. */
+    private ModelManifest with(String component, Object value) {
+        java.util.Map<String, Object> fields =
+                JSON.convertValue(
+                        this,
+                        new com.fasterxml.jackson.core.type.TypeReference<
+                                java.util.Map<String, Object>>() {});
+        fields.put(component, value);
+        return JSON.convertValue(fields, ModelManifest.class);
+    }
+
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
         JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(FILE).toFile(), this);
@@ -110,7 +145,17 @@ public record ModelManifest(
         if (!Files.isRegularFile(file)) {
             throw new IOException("no " + FILE + " in model directory " + dir);
         }
-        ModelManifest m = JSON.readValue(file.toFile(), ModelManifest.class);
+        ModelManifest m;
+        try {
+            m = JSON.readValue(file.toFile(), ModelManifest.class);
+        } catch (JsonProcessingException e) {
+            // The constructor's own check says more than Jackson's wrapping of it.
+            String problem =
+                    e.getCause() instanceof IllegalArgumentException
+                            ? e.getCause().getMessage()
+                            : e.getOriginalMessage();
+            throw new IOException("cannot read " + file + ": " + problem, e);
+        }
         if (!ARCHITECTURE.equals(m.architecture())) {
             throw new IOException(
                     "model directory "

@@ -55,6 +55,8 @@ public class FusionInferenceTest {
                 null,
                 null,
                 null,
+                null,
+                null,
                 null);
     }
 

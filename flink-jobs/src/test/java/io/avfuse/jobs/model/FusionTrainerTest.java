@@ -65,6 +65,8 @@ class FusionTrainerTest {
                         null,
                         null,
                         null,
+                        null,
+                        null,
                         null);
         FusionTrainer.Options options = options().epochs(10);
         Path dir = tmp.resolve("model");
@@ -189,6 +191,8 @@ class FusionTrainerTest {
                         List.of(),
                         100f,
                         1_000_000,
+                        null,
+                        null,
                         null,
                         null,
                         null,

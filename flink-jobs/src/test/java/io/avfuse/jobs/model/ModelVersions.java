@@ -56,26 +56,7 @@ public final class ModelVersions {
 
     /** {@code m} with another version and labels. */
     static ModelManifest relabelled(ModelManifest m, String version, List<String> labels) {
-        return new ModelManifest(
-                m.architecture(),
-                version,
-                labels,
-                m.modalities(),
-                m.embedding(),
-                m.fusion(),
-                m.frames(),
-                m.height(),
-                m.width(),
-                m.audio(),
-                m.maxTokens(),
-                m.vocabulary(),
-                m.features(),
-                m.featureClip(),
-                m.windowUs(),
-                m.videoPooling(),
-                m.frameEncoder(),
-                m.audioEncoder(),
-                m.textEncoder());
+        return m.withVersion(version).withLabels(labels);
     }
 
     /**
