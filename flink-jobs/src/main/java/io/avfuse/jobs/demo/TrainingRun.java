@@ -1,10 +1,10 @@
 package io.avfuse.jobs.demo;
 
 import io.avfuse.connectors.broker.KafkaBroker;
-import io.avfuse.jobs.encode.LogMelSpectrogram;
 import io.avfuse.jobs.encode.WordVocabulary;
 import io.avfuse.jobs.model.FusionTrainer;
 import io.avfuse.jobs.model.ModelManifest;
+import io.avfuse.jobs.train.BenchmarkModel;
 import io.avfuse.jobs.train.ClipRecording;
 import io.avfuse.jobs.train.LabelledWindows;
 import java.io.OutputStream;
@@ -21,7 +21,6 @@ import java.util.List;
  */
 final class TrainingRun {
     private static final int EMBEDDING = 32;
-    private static final int MAX_TOKENS = 8;
 
     private final DemoCommand demo;
     private final PrintWriter out;
@@ -69,29 +68,13 @@ final class TrainingRun {
     }
 
     private ModelManifest manifest(int vocabulary, List<String> features) {
-        List<String> names = ClipRecording.classNames();
-        return new ModelManifest(
-                ModelManifest.ARCHITECTURE,
+        return BenchmarkModel.manifest(
                 "demo-" + demo.fusion.name().toLowerCase(java.util.Locale.ROOT) + "-s" + demo.seed,
-                names,
-                List.of("video", "audio", "text", "metadata"),
-                EMBEDDING,
                 demo.fusion,
-                ClipRecording.FRAMES,
-                48,
-                64,
-                LogMelSpectrogram.Params.DEFAULT,
-                MAX_TOKENS,
-                vocabulary,
-                features,
-                5f,
-                1_000_000,
                 demo.videoPooling,
-                null,
-                null,
-                null,
-                null,
-                null);
+                EMBEDDING,
+                vocabulary,
+                features);
     }
 
     /** The trainer's per-epoch lines, indented into the demo's output. */

@@ -1,0 +1,51 @@
+package io.avfuse.jobs.train;
+
+import io.avfuse.jobs.encode.LogMelSpectrogram;
+import io.avfuse.jobs.encode.TemporalPooling;
+import io.avfuse.jobs.fuse.FusionKind;
+import io.avfuse.jobs.model.ModelManifest;
+import java.util.List;
+
+/**
+ * The model shape avfuse trains for the benchmark clips (8 frames of 48 x 64 per 1 s window, the
+ * default log-mel front end, 8 caption tokens), with the choices a user makes.
+ *
+ * <p>{@code ModelManifest m = BenchmarkModel.manifest("v1", FusionKind.GATED, TemporalPooling.MEAN,
+ * 32, vocabulary.size(), data.features());}
+ */
+public final class BenchmarkModel {
+    public static final int MAX_TOKENS = 8;
+
+    private BenchmarkModel() {}
+
+    public static ModelManifest manifest(
+            String version,
+            FusionKind fusion,
+            TemporalPooling pooling,
+            int embedding,
+            int vocabulary,
+            List<String> features) {
+        return new ModelManifest(
+                ModelManifest.ARCHITECTURE,
+                version,
+                ClipRecording.classNames(),
+                List.of("video", "audio", "text", "metadata"),
+                embedding,
+                fusion,
+                ClipRecording.FRAMES,
+                48,
+                64,
+                LogMelSpectrogram.Params.DEFAULT,
+                MAX_TOKENS,
+                vocabulary,
+                features,
+                5f,
+                1_000_000,
+                pooling,
+                null,
+                null,
+                null,
+                null,
+                null);
+    }
+}
