@@ -45,7 +45,7 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
             ai.djl.pytorch.jni.JniUtils.setNumThreads(cpuThreads);
         }
         loaded = ModelDirectory.load(Path.of(modelDir), d);
-        batcher = new WindowBatch(loaded.manifest(), loaded.tokenizer());
+        batcher = loaded.windowBatch();
     }
 
     @Override

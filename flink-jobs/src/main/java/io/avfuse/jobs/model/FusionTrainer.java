@@ -14,6 +14,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.avfuse.jobs.encode.PretrainedFiles;
 import io.avfuse.schemas.AlignedWindow;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -71,6 +72,21 @@ public final class FusionTrainer {
             int[] labels,
             Path modelDir)
             throws IOException {
+        return train(manifest, tokenizerFile, null, windows, labels, modelDir);
+    }
+
+    /**
+     * As above, for manifests with pretrained encoders: they are opened from {@code pretrained}
+     * (may be null when the manifest uses none) and copied into the model directory.
+     */
+    public Result train(
+            ModelManifest manifest,
+            Path tokenizerFile,
+            PretrainedFiles pretrained,
+            List<AlignedWindow> windows,
+            int[] labels,
+            Path modelDir)
+            throws IOException {
         if (windows.size() != labels.length || windows.size() < 4) {
             throw new IllegalArgumentException("need at least 4 labelled windows");
         }
@@ -86,11 +102,15 @@ public final class FusionTrainer {
 
         try (HuggingFaceTokenizer tokenizer =
                         HuggingFaceTokenizer.newInstance(tokenizerFile, Map.of());
+                PretrainedEncoders encoders =
+                        pretrained == null
+                                ? PretrainedEncoders.none()
+                                : PretrainedEncoders.open(manifest, pretrained);
                 Model model =
                         Model.newInstance(ModelDirectory.PARAMETERS, Device.cpu(), "PyTorch")) {
             model.getNDManager().getEngine().setRandomSeed((int) options.seed());
             model.setBlock(new FusionModel(manifest));
-            WindowBatch batcher = new WindowBatch(manifest, tokenizer);
+            WindowBatch batcher = new WindowBatch(manifest, tokenizer, encoders);
             DefaultTrainingConfig config =
                     new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                             .optOptimizer(
@@ -146,7 +166,7 @@ public final class FusionTrainer {
             }
             model.load(staging, ModelDirectory.PARAMETERS);
             deleteTree(staging);
-            ModelDirectory.save(model, manifest, tokenizerFile, modelDir);
+            ModelDirectory.save(model, manifest, tokenizerFile, pretrained, modelDir);
             return new Result(best, bestEpoch, training.size(), validation.size());
         } catch (ai.djl.MalformedModelException e) {
             throw new IOException("cannot reload the best epoch: " + e.getMessage(), e);

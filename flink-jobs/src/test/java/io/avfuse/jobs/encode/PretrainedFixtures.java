@@ -65,13 +65,22 @@ public final class PretrainedFixtures {
 
     /** {@code seconds} of a sine at {@code hz} (amplitude 0.5) or, for 0 Hz, silence; 16 kHz. */
     public static WindowAudio tone(double hz, double seconds) {
-        int n = (int) (seconds * 16_000);
-        ByteBuffer samples = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < n; i++) {
-            samples.putFloat((float) (0.5 * Math.sin(2 * Math.PI * hz * i / 16_000.0)));
+        float[] v = toneSamples(hz, (int) (seconds * 16_000));
+        ByteBuffer samples = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float x : v) {
+            samples.putFloat(x);
         }
         samples.flip();
         return audio(16_000, samples);
+    }
+
+    /** {@code n} samples at 16 kHz of a sine at {@code hz} (amplitude 0.5); 0 Hz is silence. */
+    public static float[] toneSamples(double hz, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (0.5 * Math.sin(2 * Math.PI * hz * i / 16_000.0));
+        }
+        return v;
     }
 
     private static WindowAudio audio(int rate, ByteBuffer samples) {
