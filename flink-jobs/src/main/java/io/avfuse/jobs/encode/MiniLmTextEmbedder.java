@@ -42,11 +42,18 @@ public final class MiniLmTextEmbedder implements AutoCloseable {
         this.tokenizer = tokenizer;
     }
 
+    /** As {@link #load(Path, Path, int, int)} with ONNX Runtime's default threads. */
+    public static MiniLmTextEmbedder load(Path onnx, Path tokenizerJson, int maxTokens)
+            throws IOException {
+        return load(onnx, tokenizerJson, maxTokens, 0);
+    }
+
     /**
      * Loads the ONNX file and its tokenizer; texts are truncated to {@code maxTokens} word pieces,
-     * {@code [CLS]} and {@code [SEP]} included.
+     * {@code [CLS]} and {@code [SEP]} included; {@code threads} intra-op threads (0: ORT's default,
+     * one per core).
      */
-    public static MiniLmTextEmbedder load(Path onnx, Path tokenizerJson, int maxTokens)
+    public static MiniLmTextEmbedder load(Path onnx, Path tokenizerJson, int maxTokens, int threads)
             throws IOException {
         requireFile(onnx, "MiniLM ONNX model");
         requireFile(tokenizerJson, "MiniLM tokenizer");
@@ -65,7 +72,7 @@ public final class MiniLmTextEmbedder implements AutoCloseable {
         }
         Model model = Model.newInstance("minilm", Device.cpu(), "OnnxRuntime");
         try {
-            model.load(onnx);
+            model.load(onnx, null, OnnxSignature.threads(threads));
             OnnxSignature.require(model, onnx, "input_ids", "attention_mask", "token_type_ids");
         } catch (IOException | MalformedModelException | RuntimeException e) {
             model.close();

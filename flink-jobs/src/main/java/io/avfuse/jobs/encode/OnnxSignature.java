@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Checks an ONNX model's inputs when it is loaded (a wrong file fails there, naming itself, not on
@@ -27,6 +28,16 @@ final class OnnxSignature {
                             + List.of(inputs)
                             + " (is it the right model file?)");
         }
+    }
+
+    /**
+     * DJL's ORT session options for {@code threads} intra-op threads and one inter-op thread (DJL
+     * reads the intra-op count only when the inter-op one is set); 0 or less: ORT's defaults.
+     */
+    static Map<String, String> threads(int threads) {
+        return threads <= 0
+                ? null
+                : Map.of("interOpNumThreads", "1", "intraOpNumThreads", Integer.toString(threads));
     }
 
     static NDArray output(NDList outputs, String name) {

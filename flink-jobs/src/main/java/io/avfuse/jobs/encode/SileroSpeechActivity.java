@@ -43,11 +43,17 @@ public final class SileroSpeechActivity implements AutoCloseable {
         this.predictor = predictor;
     }
 
+    /** As {@link #load(Path, int)} with ONNX Runtime's default threads. */
     public static SileroSpeechActivity load(Path onnx) throws IOException {
+        return load(onnx, 0);
+    }
+
+    /** Loads Silero VAD v5 with {@code threads} intra-op threads (0: ORT's default). */
+    public static SileroSpeechActivity load(Path onnx, int threads) throws IOException {
         MiniLmTextEmbedder.requireFile(onnx, "Silero VAD ONNX model");
         Model model = Model.newInstance("silero-vad", Device.cpu(), "OnnxRuntime");
         try {
-            model.load(onnx);
+            model.load(onnx, null, OnnxSignature.threads(threads));
             OnnxSignature.require(model, onnx, "input", "state", "sr");
         } catch (IOException | MalformedModelException | RuntimeException e) {
             model.close();

@@ -125,6 +125,14 @@ public final class ModelDirectory {
     }
 
     public static Loaded load(Path dir, Device device) throws IOException {
+        return load(dir, device, 0);
+    }
+
+    /**
+     * As {@link #load(Path, Device)}, giving each pretrained encoder {@code ortThreads} ONNX
+     * Runtime threads (0: ORT's default, one per core).
+     */
+    public static Loaded load(Path dir, Device device, int ortThreads) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException("model directory not found: " + dir);
         }
@@ -163,7 +171,9 @@ public final class ModelDirectory {
         }
         PretrainedEncoders pretrained;
         try {
-            pretrained = PretrainedEncoders.open(manifest, PretrainedFiles.inModelDirectory(dir));
+            pretrained =
+                    PretrainedEncoders.open(
+                            manifest, PretrainedFiles.inModelDirectory(dir), ortThreads);
         } catch (IOException | RuntimeException e) {
             tokenizer.close();
             model.close();

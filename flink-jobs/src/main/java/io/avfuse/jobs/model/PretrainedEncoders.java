@@ -40,8 +40,17 @@ public final class PretrainedEncoders implements AutoCloseable {
         return m.audioEncoder() == AudioEncoderKind.SILERO_VAD;
     }
 
-    /** Opens what {@code m} uses from {@code files}; nothing when it uses none. */
+    /** As {@link #open(ModelManifest, PretrainedFiles, int)} with ORT's default threads. */
     public static PretrainedEncoders open(ModelManifest m, PretrainedFiles files)
+            throws IOException {
+        return open(m, files, 0);
+    }
+
+    /**
+     * Opens what {@code m} uses from {@code files}, each with {@code threads} intra-op threads (0:
+     * ORT's default); nothing when it uses none.
+     */
+    public static PretrainedEncoders open(ModelManifest m, PretrainedFiles files, int threads)
             throws IOException {
         if (usesAudio(m) && m.audio().sampleRate() != SileroSpeechActivity.SAMPLE_RATE) {
             throw new IOException(
@@ -53,11 +62,14 @@ public final class PretrainedEncoders implements AutoCloseable {
         MiniLmTextEmbedder text =
                 usesText(m)
                         ? MiniLmTextEmbedder.load(
-                                files.minilmModel(), files.minilmTokenizer(), m.maxTokens())
+                                files.minilmModel(),
+                                files.minilmTokenizer(),
+                                m.maxTokens(),
+                                threads)
                         : null;
         try {
             SileroSpeechActivity speech =
-                    usesAudio(m) ? SileroSpeechActivity.load(files.sileroVad()) : null;
+                    usesAudio(m) ? SileroSpeechActivity.load(files.sileroVad(), threads) : null;
             return new PretrainedEncoders(text, speech);
         } catch (IOException | RuntimeException e) {
             if (text != null) {

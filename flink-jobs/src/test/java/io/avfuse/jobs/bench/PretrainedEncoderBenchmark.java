@@ -10,13 +10,13 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * The cost of the frozen pretrained encoders per batch, on this machine's CPU with ONNX Runtime's
- * default threads: MiniLM over 32 captions of 8-16 words, Silero VAD over 32 one-second windows of
- * 16 kHz audio (31 chunks each). Prints the median and min of {@code repeats} batches after one
- * warm-up batch.
+ * The cost of the frozen pretrained encoders per batch, on this machine's CPU with {@code threads}
+ * ONNX Runtime intra-op threads (0, the default: ORT's, one per core): MiniLM over 32 captions of
+ * 8-16 words, Silero VAD over 32 one-second windows of 16 kHz audio (31 chunks each). Prints the
+ * median and min of {@code repeats} batches after one warm-up batch.
  *
  * <p>{@code ./mvnw -q -pl flink-jobs exec:exec -Dexec.executable=java -Dexec.classpathScope=test
- * -Dexec.args="-cp %classpath io.avfuse.jobs.bench.PretrainedEncoderBenchmark 32 10"}
+ * -Dexec.args="-cp %classpath io.avfuse.jobs.bench.PretrainedEncoderBenchmark 32 10 0"}
  */
 public final class PretrainedEncoderBenchmark {
     private static final String[] WORDS =
@@ -26,11 +26,13 @@ public final class PretrainedEncoderBenchmark {
     public static void main(String[] args) throws Exception {
         int batch = args.length > 0 ? Integer.parseInt(args[0]) : 32;
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        int threads = args.length > 2 ? Integer.parseInt(args[2]) : 0;
         PretrainedFiles files = PretrainedFixtures.files();
         Random rnd = new Random(1);
         try (MiniLmTextEmbedder minilm =
-                        MiniLmTextEmbedder.load(files.minilmModel(), files.minilmTokenizer(), 128);
-                SileroSpeechActivity vad = SileroSpeechActivity.load(files.sileroVad())) {
+                        MiniLmTextEmbedder.load(
+                                files.minilmModel(), files.minilmTokenizer(), 128, threads);
+                SileroSpeechActivity vad = SileroSpeechActivity.load(files.sileroVad(), threads)) {
             double[] text = new double[repeats];
             double[] audio = new double[repeats];
             for (int r = -1; r < repeats; r++) {
@@ -57,11 +59,12 @@ public final class PretrainedEncoderBenchmark {
                 }
             }
             System.out.printf(
-                    "batch %d, %d runs: MiniLM median %.1f ms (min %.1f) = %.2f ms/window;"
+                    "batch %d, %d runs, ORT threads %d: MiniLM median %.1f ms (min %.1f) = %.2f ms/window;"
                             + " Silero VAD (1 s windows) median %.1f ms (min %.1f) = %.2f"
                             + " ms/window%n",
                     batch,
                     repeats,
+                    threads,
                     median(text),
                     Arrays.stream(text).min().orElse(0),
                     median(text) / batch,

@@ -65,6 +65,8 @@ class PretrainedFusionTest {
         "Front_Center", "Front_Left", "Front_Right", "Rear_Center", "Rear_Left", "Rear_Right"
     };
 
+    private static final int EMBEDDING = 32;
+
     private static PretrainedFiles files;
     private static List<WindowAudio> speech;
     private static WindowAudio noise;
@@ -87,7 +89,7 @@ class PretrainedFusionTest {
                 "pretrained-1",
                 List.of("quiet-money", "quiet-animals", "speech-money", "speech-animals"),
                 List.of("audio", "text"),
-                32,
+                EMBEDDING,
                 FusionKind.GATED,
                 2,
                 16,
@@ -183,6 +185,21 @@ class PretrainedFusionTest {
             for (int o = 0; o < first.length; o++) {
                 assertThat(again[o]).as("output %d after reload", o).containsExactly(first[o]);
             }
+        }
+        // The operator's path (one ORT thread per encoder): same fused embeddings and labels.
+        FusionInference inference = new FusionInference(moved);
+        inference.open("cpu", 1);
+        try {
+            List<Scored> scored = inference.infer(fresh);
+            int e = EMBEDDING;
+            for (int i = 0; i < fresh.size(); i++) {
+                List<Float> fused = scored.get(i).embedding.getFused();
+                for (int d = 0; d < e; d++) {
+                    assertThat(fused.get(d)).isEqualTo(first[1][i * e + d]);
+                }
+            }
+        } finally {
+            inference.close();
         }
 
         Files.delete(moved.resolve("pretrained/silero_vad_v5.onnx"));
