@@ -40,6 +40,22 @@ public final class Encoders {
         return cnn(16, 32, FRAME_FEATURES);
     }
 
+    /**
+     * Silero VAD speech probabilities {@code (B, chunks)} to {@code (B, embedding)}: the trainable
+     * part of {@link AudioEncoderKind#SILERO_VAD}, a two-layer MLP over the probability sequence.
+     */
+    public static SequentialBlock speechActivity(int embedding) {
+        return metadata(embedding);
+    }
+
+    /**
+     * A frozen sentence embedding {@code (B, 384)} to {@code (B, embedding)}: the trainable part of
+     * {@link TextEncoderKind#MINILM}.
+     */
+    public static SequentialBlock sentence(int embedding) {
+        return projection(embedding);
+    }
+
     /** Numeric features {@code (B, F)} to {@code (B, embedding)}: a two-layer MLP. */
     public static SequentialBlock metadata(int embedding) {
         return new SequentialBlock()

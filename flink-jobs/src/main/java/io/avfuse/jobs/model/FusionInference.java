@@ -44,8 +44,10 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
             ai.djl.engine.Engine.getEngine("PyTorch");
             ai.djl.pytorch.jni.JniUtils.setNumThreads(cpuThreads);
         }
-        loaded = ModelDirectory.load(Path.of(modelDir), d);
-        batcher = new WindowBatch(loaded.manifest(), loaded.tokenizer());
+        // Pretrained encoders run on ONNX Runtime on the CPU, one pool per session: the slot's
+        // share.
+        loaded = ModelDirectory.load(Path.of(modelDir), d, cpuThreads);
+        batcher = loaded.windowBatch();
     }
 
     @Override

@@ -13,6 +13,8 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.avfuse.jobs.encode.Encoders;
+import io.avfuse.jobs.encode.MiniLmTextEmbedder;
+import io.avfuse.jobs.encode.SileroSpeechActivity;
 import io.avfuse.jobs.encode.TextEncoder;
 import io.avfuse.jobs.encode.VideoEncoder;
 import io.avfuse.jobs.fuse.FusionHead;
@@ -21,16 +23,18 @@ import io.avfuse.jobs.fuse.FusionHead;
  * The whole model: four encoders into the joint space, then the fusion head.
  *
  * <p>Inputs ({@link #inputShapes}): frames {@code (B, K, 3, H, W)}, frame mask {@code (B, K)},
- * log-mel {@code (B, 1, M, T)}, token ids {@code (B, L)}, metadata {@code (B, F)}, presence {@code
- * (B, 4)}. Outputs: logits {@code (B, C)}, the fused embedding, then the video, audio, text and
- * metadata embeddings, each {@code (B, E)} and L2-normalised. The fused embedding is the normalised
- * mean of the present modalities' embeddings.
+ * log-mel {@code (B, 1, M, T)} (or Silero VAD speech probabilities {@code (B, chunks)}), token ids
+ * {@code (B, L)} (or MiniLM sentence embeddings {@code (B, 384)}), metadata {@code (B, F)},
+ * presence {@code (B, 4)}. The pretrained encoders run before this block ({@link WindowBatch});
+ * here only their trainable projections live. Outputs: logits {@code (B, C)}, the fused embedding,
+ * then the video, audio, text and metadata embeddings, each {@code (B, E)} and L2-normalised. The
+ * fused embedding is the normalised mean of the present modalities' embeddings.
  */
 public final class FusionModel extends AbstractBlock {
     private final ModelManifest manifest;
     private final VideoEncoder video;
-    private final SequentialBlock audio;
-    private final TextEncoder text;
+    private final Block audio;
+    private final Block text;
     private final SequentialBlock metadata;
     private final FusionHead head;
     private boolean encodersFrozen;
@@ -39,10 +43,21 @@ public final class FusionModel extends AbstractBlock {
         this.manifest = manifest;
         int e = manifest.embedding();
         video = addChildBlock("video", new VideoEncoder(e, manifest.videoPooling()));
-        audio = addChildBlock("audio", Encoders.audio(e));
+        audio =
+                addChildBlock(
+                        "audio",
+                        switch (manifest.audioEncoder()) {
+                            case LOG_MEL -> Encoders.audio(e);
+                            case SILERO_VAD -> Encoders.speechActivity(e);
+                        });
         text =
                 addChildBlock(
-                        "text", new TextEncoder(manifest.vocabulary(), manifest.maxTokens(), e));
+                        "text",
+                        switch (manifest.textEncoder()) {
+                            case WORDS ->
+                                    new TextEncoder(manifest.vocabulary(), manifest.maxTokens(), e);
+                            case MINILM -> Encoders.sentence(e);
+                        });
         metadata = addChildBlock("metadata", Encoders.metadata(e));
         head = addChildBlock("head", manifest.fusion().create(e, manifest.labels().size()));
     }
@@ -52,8 +67,14 @@ public final class FusionModel extends AbstractBlock {
         return new Shape[] {
             new Shape(b, m.frames(), 3, m.height(), m.width()),
             new Shape(b, m.frames()),
-            new Shape(b, 1, m.audio().nMels(), m.audioFrames()),
-            new Shape(b, m.maxTokens()),
+            switch (m.audioEncoder()) {
+                case LOG_MEL -> new Shape(b, 1, m.audio().nMels(), m.audioFrames());
+                case SILERO_VAD -> new Shape(b, speechChunks(m));
+            },
+            switch (m.textEncoder()) {
+                case WORDS -> new Shape(b, m.maxTokens());
+                case MINILM -> new Shape(b, MiniLmTextEmbedder.DIMENSION);
+            },
             new Shape(b, m.metadataSize()),
             new Shape(b, FusionHead.MODALITIES)
         };
@@ -64,6 +85,7 @@ public final class FusionModel extends AbstractBlock {
         DataType tokens =
                 switch (m.textEncoder()) {
                     case WORDS -> DataType.INT32;
+                    case MINILM -> DataType.FLOAT32;
                 };
         return new DataType[] {
             DataType.FLOAT32,
@@ -73,6 +95,12 @@ public final class FusionModel extends AbstractBlock {
             DataType.FLOAT32,
             DataType.FLOAT32
         };
+    }
+
+    /** Silero VAD chunks in one window of {@code m}. */
+    static int speechChunks(ModelManifest m) {
+        return SileroSpeechActivity.chunks(
+                Math.toIntExact(m.windowUs() * m.audio().sampleRate() / 1_000_000L));
     }
 
     @Override

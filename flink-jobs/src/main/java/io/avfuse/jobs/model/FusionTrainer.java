@@ -14,6 +14,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
+import io.avfuse.jobs.encode.PretrainedFiles;
 import io.avfuse.schemas.AlignedWindow;
 import java.io.IOException;
 import java.io.InputStream;
@@ -245,6 +246,21 @@ public final class FusionTrainer {
             int[] labels,
             Path modelDir)
             throws IOException {
+        return train(manifest, tokenizerFile, null, windows, labels, modelDir);
+    }
+
+    /**
+     * As above, for manifests with pretrained encoders: they are opened from {@code pretrained}
+     * (may be null when the manifest uses none) and copied into the model directory.
+     */
+    public Result train(
+            ModelManifest manifest,
+            Path tokenizerFile,
+            PretrainedFiles pretrained,
+            List<AlignedWindow> windows,
+            int[] labels,
+            Path modelDir)
+            throws IOException {
         if (windows.size() != labels.length || windows.size() < 4) {
             throw new IllegalArgumentException("need at least 4 labelled windows");
         }
@@ -266,13 +282,17 @@ public final class FusionTrainer {
                         : Files.createTempDirectory("avfuse-train");
         try (HuggingFaceTokenizer tokenizer =
                         HuggingFaceTokenizer.newInstance(tokenizerFile, Map.of());
+                PretrainedEncoders encoders =
+                        pretrained == null
+                                ? PretrainedEncoders.none()
+                                : PretrainedEncoders.open(manifest, pretrained);
                 Model model = Model.newInstance(TRAINER_PARAMS, Device.cpu(), "PyTorch")) {
             model.getNDManager().getEngine().setRandomSeed((int) options.seed);
             // Every checkpoint overwrites one file instead of adding a numbered one.
             model.setProperty("Epoch", "0");
             TrainingBlock block = new TrainingBlock(new FusionModel(manifest));
             model.setBlock(block);
-            WindowBatch batcher = new WindowBatch(manifest, tokenizer);
+            WindowBatch batcher = new WindowBatch(manifest, tokenizer, encoders);
             SavableAdam adam = new SavableAdam(options.learningRate, block.getParameters());
             DefaultTrainingConfig config =
                     new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss()).optOptimizer(adam);
@@ -361,7 +381,7 @@ public final class FusionTrainer {
             try (Model serving =
                     Model.newInstance(ModelDirectory.PARAMETERS, Device.cpu(), "PyTorch")) {
                 serving.setBlock(block.model());
-                ModelDirectory.save(serving, manifest, tokenizerFile, modelDir);
+                ModelDirectory.save(serving, manifest, tokenizerFile, pretrained, modelDir);
             }
             return new Result(
                     state.best,

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import io.avfuse.jobs.encode.PretrainedFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +19,11 @@ import java.util.Map;
 /**
  * A versioned model directory: {@code manifest.json}, {@code tokenizer.json} and the parameters
  * ({@code avfuse-0000.params}), or, when the manifest declares runtime TORCHSCRIPT or ONNX, the
- * exported files it names ({@link ExportedModel}). Loading checks everything up front and fails
- * with a message that names the directory or file and the problem, so a bad model never fails
- * mid-stream. Whatever the runtime, the loaded model is a PyTorch-engine {@link Model} whose block
- * keeps the {@link FusionModel} contract.
+ * exported files it names ({@link ExportedModel}), plus copies of the pretrained encoders' files
+ * its manifest uses ({@code pretrained/}, see {@link PretrainedFiles#inModelDirectory}). Loading
+ * checks everything up front and fails with a message that names the directory or file and the
+ * problem, so a bad model never fails mid-stream. Whatever the runtime, the loaded model is a
+ * PyTorch-engine {@link Model} whose block keeps the {@link FusionModel} contract.
  *
  * <p>{@code try (ModelDirectory.Loaded m = ModelDirectory.load(dir, Device.cpu())) { ... }}
  */
@@ -31,13 +33,26 @@ public final class ModelDirectory {
 
     private ModelDirectory() {}
 
-    /** A loaded model with its manifest and tokenizer; closing frees native memory. */
-    public record Loaded(ModelManifest manifest, Model model, HuggingFaceTokenizer tokenizer)
+    /**
+     * A loaded model with its manifest, tokenizer and the pretrained encoders it uses (owned here);
+     * closing frees native memory.
+     */
+    public record Loaded(
+            ModelManifest manifest,
+            Model model,
+            HuggingFaceTokenizer tokenizer,
+            PretrainedEncoders pretrained)
             implements AutoCloseable {
         @Override
         public void close() {
+            pretrained.close();
             tokenizer.close();
             model.close();
+        }
+
+        /** Windows to this model's inputs, with its pretrained encoders. */
+        public WindowBatch windowBatch() {
+            return new WindowBatch(manifest, tokenizer, pretrained);
         }
     }
 
@@ -46,7 +61,36 @@ public final class ModelDirectory {
      */
     public static void save(Model model, ModelManifest manifest, Path tokenizer, Path dir)
             throws IOException {
+        save(model, manifest, tokenizer, null, dir);
+    }
+
+    /**
+     * As {@link #save(Model, ModelManifest, Path, Path)}, also copying the pretrained files the
+     * manifest uses from {@code pretrained} (may be null when it uses none).
+     */
+    public static void save(
+            Model model,
+            ModelManifest manifest,
+            Path tokenizer,
+            PretrainedFiles pretrained,
+            Path dir)
+            throws IOException {
+        boolean needed =
+                PretrainedEncoders.usesText(manifest) || PretrainedEncoders.usesAudio(manifest);
+        if (needed && pretrained == null) {
+            throw new IOException(
+                    "the manifest uses a pretrained encoder ("
+                            + manifest.textEncoder()
+                            + " text, "
+                            + manifest.audioEncoder()
+                            + " audio): saving to "
+                            + dir
+                            + " needs its files");
+        }
         Files.createDirectories(dir);
+        if (needed) {
+            PretrainedEncoders.copy(manifest, pretrained, PretrainedFiles.inModelDirectory(dir));
+        }
         manifest.write(dir);
         Files.copy(tokenizer, dir.resolve(TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
         model.setProperty("version", manifest.version());
@@ -94,6 +138,14 @@ public final class ModelDirectory {
     }
 
     public static Loaded load(Path dir, Device device) throws IOException {
+        return load(dir, device, 0);
+    }
+
+    /**
+     * As {@link #load(Path, Device)}, giving each pretrained encoder {@code ortThreads} ONNX
+     * Runtime threads (0: ORT's default, one per core).
+     */
+    public static Loaded load(Path dir, Device device, int ortThreads) throws IOException {
         if (!Files.isDirectory(dir)) {
             throw new IOException("model directory not found: " + dir);
         }
@@ -113,7 +165,18 @@ public final class ModelDirectory {
             model.close();
             throw new IOException("cannot load " + tokenizerFile + ": " + e.getMessage(), e);
         }
-        return new Loaded(manifest, model, tokenizer);
+        PretrainedEncoders pretrained;
+        try {
+            pretrained =
+                    PretrainedEncoders.open(
+                            manifest, PretrainedFiles.inModelDirectory(dir), ortThreads);
+        } catch (IOException | RuntimeException e) {
+            tokenizer.close();
+            model.close();
+            throw new IOException(
+                    "model directory " + dir + ": pretrained encoder: " + e.getMessage(), e);
+        }
+        return new Loaded(manifest, model, tokenizer, pretrained);
     }
 
     private static Model loadBuiltIn(Path dir, ModelManifest manifest, Device device)

@@ -9,15 +9,22 @@ import io.avfuse.jobs.encode.AudioPreprocessor;
 import io.avfuse.jobs.encode.FramePreprocessor;
 import io.avfuse.jobs.encode.LogMelSpectrogram;
 import io.avfuse.jobs.encode.MetadataPreprocessor;
+import io.avfuse.jobs.encode.MiniLmTextEmbedder;
 import io.avfuse.schemas.AlignedWindow;
 import io.avfuse.schemas.ModalityPresence;
 import io.avfuse.schemas.WindowText;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Aligned windows to the model's input tensors, following the manifest. The presence mask is the
  * aligner's, narrowed by what preprocessing found: a window whose every frame failed to decode
- * counts as missing video.
+ * counts as missing video. With {@code SILERO_VAD} audio or {@code MINILM} text the frozen
+ * pretrained encoders (borrowed, not owned: see {@link PretrainedEncoders}) run here and their
+ * features replace the log-mel and the token ids.
+ *
+ * <p>{@code NDList x = new WindowBatch(manifest, tokenizer, pretrained).toInputs(manager,
+ * windows).tensors();}
  */
 public final class WindowBatch {
     private final ModelManifest manifest;
@@ -26,10 +33,25 @@ public final class WindowBatch {
     private final AudioPreprocessor audio;
     private final LogMelSpectrogram mel;
     private final MetadataPreprocessor metadata;
+    private final PretrainedEncoders pretrained;
 
+    /** For manifests that use no pretrained encoder. */
     public WindowBatch(ModelManifest manifest, HuggingFaceTokenizer tokenizer) {
+        this(manifest, tokenizer, PretrainedEncoders.none());
+    }
+
+    public WindowBatch(
+            ModelManifest manifest, HuggingFaceTokenizer tokenizer, PretrainedEncoders pretrained) {
         this.manifest = manifest;
         this.tokenizer = tokenizer;
+        this.pretrained = pretrained;
+        // Fail at construction, not on the first window, when the manifest's encoder is missing.
+        if (PretrainedEncoders.usesText(manifest)) {
+            pretrained.text();
+        }
+        if (PretrainedEncoders.usesAudio(manifest)) {
+            pretrained.speech();
+        }
         this.frames = new FramePreprocessor(manifest.frames(), manifest.height(), manifest.width());
         this.audio = new AudioPreprocessor(manifest.audio().sampleRate(), manifest.windowUs());
         this.mel = new LogMelSpectrogram(manifest.audio());
@@ -47,6 +69,7 @@ public final class WindowBatch {
         float[][] frameMask = new float[b][];
         float[][] mono = new float[b][];
         int[][] tokens = new int[b][manifest.maxTokens()];
+        String[] texts = new String[b];
         float[][] meta = new float[b][];
         float[][] presence = new float[b][4];
         for (int i = 0; i < b; i++) {
@@ -63,34 +86,72 @@ public final class WindowBatch {
                     w.getAudio() == null
                             ? new float[audio.length()]
                             : audio.apply(w.getAudio()).samples();
-            tokens[i] = tokens(w.getTexts());
+            texts[i] = joined(w.getTexts());
+            boolean anyText;
+            if (PretrainedEncoders.usesText(manifest)) {
+                anyText = !texts[i].isBlank();
+            } else {
+                tokens[i] = tokens(texts[i]);
+                anyText = tokens[i][0] != 0;
+            }
             meta[i] = metadata.apply(w.getMetadata());
             presence[i][0] = p.getVideo() && anyFrame ? 1 : 0;
             presence[i][1] = p.getAudio() && w.getAudio() != null ? 1 : 0;
-            presence[i][2] = p.getText() && tokens[i][0] != 0 ? 1 : 0;
+            presence[i][2] = p.getText() && anyText ? 1 : 0;
             presence[i][3] = p.getMetadata() && w.getMetadata() != null ? 1 : 0;
         }
         NDArray pix =
                 manager.create(allPixels, new Shape(b, k, 3, manifest.height(), manifest.width()));
-        NDArray logMel = mel.compute(manager.create(mono)).expandDims(1);
+        NDArray audioIn =
+                switch (manifest.audioEncoder()) {
+                    case LOG_MEL -> mel.compute(manager.create(mono)).expandDims(1);
+                    case SILERO_VAD -> manager.create(pretrained.speech().probabilities(mono));
+                };
+        NDArray textIn =
+                switch (manifest.textEncoder()) {
+                    case WORDS -> manager.create(tokens);
+                    case MINILM -> manager.create(sentences(texts));
+                };
         return new Inputs(
                 new NDList(
                         pix,
                         manager.create(frameMask),
-                        logMel,
-                        manager.create(tokens),
+                        audioIn,
+                        textIn,
                         manager.create(meta),
                         manager.create(presence)),
                 presence);
     }
 
-    private int[] tokens(List<WindowText> texts) {
-        int[] ids = new int[manifest.maxTokens()];
+    private static String joined(List<WindowText> texts) {
         StringBuilder joined = new StringBuilder();
         for (WindowText t : texts) {
             joined.append(t.getText()).append(' ');
         }
-        long[] raw = tokenizer.encode(joined.toString(), false, false).getIds();
+        return joined.toString();
+    }
+
+    /** MiniLM embeddings of the windows with text; zeros for the rest (masked out anyway). */
+    private float[][] sentences(String[] texts) {
+        List<String> present = new ArrayList<>();
+        for (String t : texts) {
+            if (!t.isBlank()) {
+                present.add(t);
+            }
+        }
+        float[][] embedded = pretrained.text().embed(present);
+        float[][] out = new float[texts.length][];
+        int next = 0;
+        for (int i = 0; i < texts.length; i++) {
+            out[i] =
+                    texts[i].isBlank() ? new float[MiniLmTextEmbedder.DIMENSION] : embedded[next++];
+        }
+        return out;
+    }
+
+    private int[] tokens(String text) {
+        int[] ids = new int[manifest.maxTokens()];
+        long[] raw = tokenizer.encode(text, false, false).getIds();
         for (int i = 0; i < Math.min(ids.length, raw.length); i++) {
             ids[i] = (int) raw[i];
         }
