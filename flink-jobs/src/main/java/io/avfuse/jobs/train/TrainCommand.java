@@ -184,8 +184,9 @@ public final class TrainCommand implements Callable<Integer> {
         Path work = Files.createTempDirectory("avfuse-train-data");
         LabelledWindows windows = data.load(work, seed, console);
         Path tokenizer = work.resolve("tokenizer.json");
-        WordVocabulary.build(windows.captions(), 256).write(tokenizer);
-        int vocabulary = WordVocabulary.build(windows.captions(), 256).size();
+        WordVocabulary words = WordVocabulary.build(windows.captions(), 256);
+        words.write(tokenizer);
+        int vocabulary = words.size();
         String version =
                 versionName != null
                         ? versionName
