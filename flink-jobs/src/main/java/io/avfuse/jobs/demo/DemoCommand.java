@@ -4,6 +4,8 @@ import io.avfuse.connectors.broker.KafkaBroker;
 import io.avfuse.connectors.ingest.IngestCommand;
 import io.avfuse.connectors.kafka.TopicNames;
 import io.avfuse.connectors.synth.GenerateCommand;
+import io.avfuse.jobs.encode.AudioEncoderKind;
+import io.avfuse.jobs.encode.FrameEncoderKind;
 import io.avfuse.jobs.encode.TemporalPooling;
 import io.avfuse.jobs.fuse.FusionKind;
 import java.io.PrintWriter;
@@ -98,6 +100,22 @@ public final class DemoCommand implements Callable<Integer> {
                     "Temporal pooling of the frames: ${COMPLETION-CANDIDATES} (default:"
                             + " ${DEFAULT-VALUE}).")
     TemporalPooling videoPooling;
+
+    @Option(
+            names = "--frame-encoder",
+            paramLabel = "KIND",
+            defaultValue = "CNN",
+            description =
+                    "Per-frame encoder: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    FrameEncoderKind frameEncoder;
+
+    @Option(
+            names = "--audio-encoder",
+            paramLabel = "KIND",
+            defaultValue = "LOG_MEL",
+            description =
+                    "Audio encoder input: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    AudioEncoderKind audioEncoder;
 
     @Option(
             names = "--live-windows",

@@ -199,8 +199,8 @@ final class TrainingRun {
                 5f,
                 1_000_000,
                 demo.videoPooling,
-                null,
-                null,
+                demo.frameEncoder,
+                demo.audioEncoder,
                 null);
     }
 

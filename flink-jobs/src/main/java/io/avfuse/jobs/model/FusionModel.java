@@ -7,27 +7,29 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.avfuse.jobs.encode.Encoders;
 import io.avfuse.jobs.encode.TextEncoder;
 import io.avfuse.jobs.encode.VideoEncoder;
+import io.avfuse.jobs.encode.WaveformEncoder;
 import io.avfuse.jobs.fuse.FusionHead;
 
 /**
  * The whole model: four encoders into the joint space, then the fusion head.
  *
  * <p>Inputs ({@link #inputShapes}): frames {@code (B, K, 3, H, W)}, frame mask {@code (B, K)},
- * log-mel {@code (B, 1, M, T)}, token ids {@code (B, L)}, metadata {@code (B, F)}, presence {@code
- * (B, 4)}. Outputs: logits {@code (B, C)}, the fused embedding, then the video, audio, text and
- * metadata embeddings, each {@code (B, E)} and L2-normalised. The fused embedding is the normalised
- * mean of the present modalities' embeddings.
+ * log-mel {@code (B, 1, M, T)} (or the waveform {@code (B, 1, S)}), token ids {@code (B, L)},
+ * metadata {@code (B, F)}, presence {@code (B, 4)}. Outputs: logits {@code (B, C)}, the fused
+ * embedding, then the video, audio, text and metadata embeddings, each {@code (B, E)} and
+ * L2-normalised. The fused embedding is the normalised mean of the present modalities' embeddings.
  */
 public final class FusionModel extends AbstractBlock {
     private final ModelManifest manifest;
     private final VideoEncoder video;
-    private final SequentialBlock audio;
+    private final Block audio;
     private final TextEncoder text;
     private final SequentialBlock metadata;
     private final FusionHead head;
@@ -35,8 +37,18 @@ public final class FusionModel extends AbstractBlock {
     public FusionModel(ModelManifest manifest) {
         this.manifest = manifest;
         int e = manifest.embedding();
-        video = addChildBlock("video", new VideoEncoder(e, manifest.videoPooling()));
-        audio = addChildBlock("audio", Encoders.audio(e));
+        video =
+                addChildBlock(
+                        "video",
+                        new VideoEncoder(e, manifest.videoPooling(), manifest.frameEncoder()));
+        audio =
+                addChildBlock(
+                        "audio",
+                        switch (manifest.audioEncoder()) {
+                            case LOG_MEL -> Encoders.audio(e);
+                            case WAVEFORM ->
+                                    WaveformEncoder.create(e, manifest.audio().sampleRate());
+                        });
         text =
                 addChildBlock(
                         "text", new TextEncoder(manifest.vocabulary(), manifest.maxTokens(), e));
@@ -49,7 +61,10 @@ public final class FusionModel extends AbstractBlock {
         return new Shape[] {
             new Shape(b, m.frames(), 3, m.height(), m.width()),
             new Shape(b, m.frames()),
-            new Shape(b, 1, m.audio().nMels(), m.audioFrames()),
+            switch (m.audioEncoder()) {
+                case LOG_MEL -> new Shape(b, 1, m.audio().nMels(), m.audioFrames());
+                case WAVEFORM -> new Shape(b, 1, m.audioSamples());
+            },
             new Shape(b, m.maxTokens()),
             new Shape(b, m.metadataSize()),
             new Shape(b, FusionHead.MODALITIES)

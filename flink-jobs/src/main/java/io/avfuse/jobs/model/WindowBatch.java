@@ -72,12 +72,16 @@ public final class WindowBatch {
         }
         NDArray pix =
                 manager.create(allPixels, new Shape(b, k, 3, manifest.height(), manifest.width()));
-        NDArray logMel = mel.compute(manager.create(mono)).expandDims(1);
+        NDArray sound =
+                switch (manifest.audioEncoder()) {
+                    case LOG_MEL -> mel.compute(manager.create(mono)).expandDims(1);
+                    case WAVEFORM -> manager.create(mono).expandDims(1);
+                };
         return new Inputs(
                 new NDList(
                         pix,
                         manager.create(frameMask),
-                        logMel,
+                        sound,
                         manager.create(tokens),
                         manager.create(meta),
                         manager.create(presence)),
