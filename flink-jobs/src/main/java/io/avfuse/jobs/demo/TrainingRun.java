@@ -179,7 +179,7 @@ final class TrainingRun {
                 bootstrap, topics.aligned(), RecordType.ALIGNED_WINDOW, READ_TIMEOUT);
     }
 
-    private ModelManifest manifest(int vocabulary, List<String> features) {
+    ModelManifest manifest(int vocabulary, List<String> features) {
         List<String> names =
                 ClassCatalogue.CLASSES.stream().map(ClassCatalogue.EventClass::name).toList();
         return new ModelManifest(
