@@ -31,7 +31,7 @@ class FusionHeadLearningTest {
     private static final int BATCH = 32;
     private static final int STEPS = 80;
 
-    // The original four heads are trained by FusionTrainerTest; a few seconds each here.
+    // Only the heads added with this test: each run costs seconds on a shared 2-core machine.
     @ParameterizedTest
     @EnumSource(
             value = FusionKind.class,
