@@ -17,9 +17,10 @@ import ai.djl.util.PairList;
 /**
  * A small vision transformer for one frame: {@code (N, 3, H, W)} to {@code (N,
  * Encoders.FRAME_FEATURES)}, a drop-in for the CNN before {@link VideoEncoder}'s temporal pooling.
- * Non-overlapping patches are embedded by a Conv2d whose kernel equals its stride, a learned CLS
- * token is prepended, learned position embeddings added, then {@link PreNormTransformerBlock}s and
- * a final LayerNorm; the CLS token's output is the frame's features.
+ * Pixels in [0, 1] are centred on 0.5; non-overlapping patches are embedded by a Conv2d whose
+ * kernel equals its stride, a learned CLS token is prepended, learned position embeddings added,
+ * then {@link PreNormTransformerBlock}s and a final LayerNorm; the CLS token's output is the
+ * frame's features.
  *
  * <p>{@code Block frame = new VitFrameEncoder(8, 2); // 8x8 patches, 2 blocks}
  */
@@ -97,8 +98,13 @@ public final class VitFrameEncoder extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         long n = x.getShape().get(0);
+        // Centred pixels: LayerNorm is blind to a patch's scale, so a uniformly brighter patch in
+        // [0, 1] would look like a darker one; around 0 brightness becomes a direction.
+        NDArray centred = x.sub(0.5f);
         NDArray grid =
-                patchEmbedding.forward(ps, new NDList(x), training).singletonOrThrow(); // (N,D,h,w)
+                patchEmbedding
+                        .forward(ps, new NDList(centred), training)
+                        .singletonOrThrow(); // (N, D, h, w)
         NDArray tokens = grid.reshape(n, DIM, -1).transpose(0, 2, 1); // (N, P, D)
         NDArray clsToken =
                 ps.getValue(cls, x.getDevice(), training).broadcast(new Shape(n, 1, DIM));

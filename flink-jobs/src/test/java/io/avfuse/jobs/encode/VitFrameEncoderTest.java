@@ -82,38 +82,61 @@ class VitFrameEncoderTest {
     }
 
     /**
-     * One striped 8x8 quadrant in a noisy grey 16x16 frame; the label is whether it is in the top
-     * half. The striped patch looks alike wherever it sits, so only the position embeddings and the
-     * CLS token's attention can tell the classes apart. (Not a bright quadrant: LayerNorm makes a
-     * uniformly brighter patch look like a darker one.)
+     * One bright 8x8 quadrant in a noisy dark 16x16 frame; the label is whether it is in the top
+     * half. The bright patch looks alike wherever it sits, so only the position embeddings and the
+     * CLS token's attention can tell the classes apart. (Without centring the pixels this fails:
+     * LayerNorm makes a uniformly bright patch look like a dark one.)
      */
     @Test
-    void theVitLearnsWhereTheStripedQuadrantIs() throws Exception {
+    void theVitLearnsWhereTheBrightQuadrantIs() throws Exception {
         Random rnd = new Random(21);
         double accuracy =
                 EncoderTraining.heldOutAccuracy(
                         new VitFrameEncoder(8, 1),
                         new Shape(32, 3, 16, 16),
-                        (m, labels) -> stripedQuadrant(m, labels, rnd),
+                        (m, labels) -> frames(m, labels, rnd, true),
                         60,
                         0.003f);
-        System.out.printf("ViT striped quadrant top/bottom: held-out accuracy %.3f%n", accuracy);
+        System.out.printf("ViT bright quadrant top/bottom: held-out accuracy %.3f%n", accuracy);
         assertThat(accuracy).isGreaterThanOrEqualTo(0.9);
     }
 
-    private static NDArray stripedQuadrant(NDManager m, float[] labels, Random rnd) {
+    /** What a patch holds: horizontal or vertical stripes of random phase, in noise. */
+    @Test
+    void theVitLearnsStripeOrientation() throws Exception {
+        Random rnd = new Random(22);
+        double accuracy =
+                EncoderTraining.heldOutAccuracy(
+                        new VitFrameEncoder(8, 1),
+                        new Shape(32, 3, 16, 16),
+                        (m, labels) -> frames(m, labels, rnd, false),
+                        30,
+                        0.003f);
+        System.out.printf("ViT stripes horizontal/vertical: held-out accuracy %.3f%n", accuracy);
+        assertThat(accuracy).isGreaterThanOrEqualTo(0.9);
+    }
+
+    /** Label 1: bright quadrant in the top half (quadrant) or horizontal stripes (otherwise). */
+    private static NDArray frames(NDManager m, float[] labels, Random rnd, boolean quadrant) {
         int b = labels.length;
         float[] pixels = new float[b * 3 * 16 * 16];
         for (int i = 0; i < b; i++) {
-            int quadrant = rnd.nextInt(4);
-            labels[i] = quadrant < 2 ? 1 : 0;
-            int top = quadrant < 2 ? 0 : 8;
-            int left = quadrant % 2 == 0 ? 0 : 8;
+            int q = rnd.nextInt(4);
+            int phase = rnd.nextInt(2);
+            labels[i] = quadrant ? (q < 2 ? 1 : 0) : rnd.nextInt(2);
+            int top = q < 2 ? 0 : 8;
+            int left = q % 2 == 0 ? 0 : 8;
             for (int c = 0; c < 3; c++) {
                 for (int y = 0; y < 16; y++) {
                     for (int x = 0; x < 16; x++) {
-                        boolean inside = y >= top && y < top + 8 && x >= left && x < left + 8;
-                        float v = inside ? ((x / 2) % 2 == 0 ? 0.8f : 0.2f) : 0.5f;
+                        float v;
+                        if (quadrant) {
+                            boolean bright = y >= top && y < top + 8 && x >= left && x < left + 8;
+                            v = bright ? 0.8f : 0.2f;
+                        } else {
+                            int along = labels[i] == 1 ? y : x;
+                            v = (along / 2 + phase) % 2 == 0 ? 0.8f : 0.2f;
+                        }
                         pixels[((i * 3 + c) * 16 + y) * 16 + x] =
                                 v + 0.1f * (float) rnd.nextGaussian();
                     }
