@@ -1,8 +1,7 @@
 package io.avfuse.jobs.train;
 
-import io.avfuse.jobs.encode.TemporalPooling;
+import io.avfuse.jobs.encode.PretrainedFiles;
 import io.avfuse.jobs.encode.WordVocabulary;
-import io.avfuse.jobs.fuse.FusionKind;
 import io.avfuse.jobs.model.FusionTrainer;
 import io.avfuse.jobs.model.ModelManifest;
 import java.io.PrintStream;
@@ -51,20 +50,7 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Model version (default: derived from the settings).")
     String versionName;
 
-    @Option(
-            names = "--fusion",
-            paramLabel = "KIND",
-            defaultValue = "GATED",
-            description = "Fusion head: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    FusionKind fusion;
-
-    @Option(
-            names = "--video-pooling",
-            paramLabel = "KIND",
-            defaultValue = "MEAN",
-            description =
-                    "Temporal pooling of the frames: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    TemporalPooling videoPooling;
+    @Mixin ArchitectureOptions architecture = new ArchitectureOptions();
 
     @Option(
             names = "--embedding",
@@ -175,9 +161,11 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter console = spec.commandLine().getOut();
         FusionTrainer.Options options;
+        PretrainedFiles pretrained;
         try {
             data.validate();
             options = options();
+            pretrained = architecture.pretrained();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -193,13 +181,12 @@ public final class TrainCommand implements Callable<Integer> {
                         : String.format(
                                 Locale.ROOT,
                                 "%s-%s%s-s%d",
-                                fusion.name().toLowerCase(Locale.ROOT),
+                                architecture.fusion.name().toLowerCase(Locale.ROOT),
                                 dropoutOff() ? "nodrop" : "drop",
                                 contrastive > 0 ? "-clip" : "",
                                 seed);
         ModelManifest manifest =
-                BenchmarkModel.manifest(
-                        version, fusion, videoPooling, embedding, vocabulary, windows.features());
+                architecture.manifest(version, embedding, vocabulary, windows.features());
         console.printf(
                 "training %s on %d windows (%d classes)%n",
                 version, windows.size(), windows.classes().size());
@@ -208,7 +195,13 @@ public final class TrainCommand implements Callable<Integer> {
         PrintStream lines = new PrintStream(System.out, true);
         FusionTrainer.Result r =
                 new FusionTrainer(options, lines)
-                        .train(manifest, tokenizer, windows.windows(), windows.labels(), out);
+                        .train(
+                                manifest,
+                                tokenizer,
+                                pretrained,
+                                windows.windows(),
+                                windows.labels(),
+                                out);
         console.printf(
                 Locale.ROOT,
                 "model %s: held-out accuracy %.3f at epoch %d (%d train / %d held-out windows,"

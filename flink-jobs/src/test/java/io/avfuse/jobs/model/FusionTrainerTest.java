@@ -113,7 +113,7 @@ class FusionTrainerTest {
     }
 
     /** Accuracy with modality {@code masked} (0 video, 1 audio) marked missing. */
-    private static double accuracyWith(
+    static double accuracyWith(
             ModelDirectory.Loaded m,
             WindowBatch batcher,
             List<AlignedWindow> w,
@@ -376,7 +376,7 @@ class FusionTrainerTest {
         }
     }
 
-    private static AlignedWindow window(int i, boolean high, boolean bright, Random rnd) {
+    static AlignedWindow window(int i, boolean high, boolean bright, Random rnd) {
         List<WindowFrame> frames = new ArrayList<>();
         for (int f = 0; f < 2; f++) {
             byte[] gray = new byte[16 * 16];
