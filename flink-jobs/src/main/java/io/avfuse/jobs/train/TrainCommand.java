@@ -6,7 +6,6 @@ import io.avfuse.jobs.model.FusionTrainer;
 import io.avfuse.jobs.model.ModelManifest;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -169,7 +168,17 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        Path work = Files.createTempDirectory("avfuse-train-data");
+        try (ScratchDirectory work = ScratchDirectory.create("avfuse-train-data")) {
+            return train(console, options, pretrained, work.path());
+        }
+    }
+
+    private int train(
+            PrintWriter console,
+            FusionTrainer.Options options,
+            PretrainedFiles pretrained,
+            Path work)
+            throws Exception {
         LabelledWindows windows = data.load(work, seed, console);
         Path tokenizer = work.resolve("tokenizer.json");
         WordVocabulary words = WordVocabulary.build(windows.captions(), 256);
