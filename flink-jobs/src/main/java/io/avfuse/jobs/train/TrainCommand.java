@@ -194,8 +194,11 @@ public final class TrainCommand implements Callable<Integer> {
                                 dropoutOff() ? "nodrop" : "drop",
                                 contrastive > 0 ? "-clip" : "",
                                 seed);
+        // The data's classes name the outputs (a topic's labels need not be the benchmark's).
         ModelManifest manifest =
-                architecture.manifest(version, embedding, vocabulary, windows.features());
+                architecture
+                        .manifest(version, embedding, vocabulary, windows.features())
+                        .withLabels(windows.classes());
         console.printf(
                 "training %s on %d windows (%d classes)%n",
                 version, windows.size(), windows.classes().size());
