@@ -175,6 +175,25 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void rejectsADeploymentThatDisagreesWithTheJobOrTheGpuOrTheScrapePort() throws IOException {
+        Map<String, Object> fd = fuseDeployment();
+        at(fd, "spec", "job").put("parallelism", 3);
+        at(fd, "spec", "flinkConfiguration").remove("execution.attached");
+        at(fd, "spec", "flinkConfiguration").put("execution.checkpointing.interval", "1min");
+        at(fd, "spec", "flinkConfiguration").put("metrics.reporter.prom.port", "9250");
+        at(mainContainer(fd, "taskManager").orElseThrow(), "resources", "limits")
+                .put("nvidia.com/gpu", 2);
+        assertThat(String.join("\n", consistencyProblems(fd)))
+                .contains("spec.job.parallelism 3 != job.parallelism 2")
+                .contains("execution.attached must be")
+                .contains("execution.checkpointing.interval 1min != job.checkpoint-interval");
+        assertThat(String.join("\n", gpuProblems(fd)))
+                .contains("TaskManager nvidia.com/gpu limit 2 != external-resource.gpu.amount 1");
+        assertThat(String.join("\n", metricsProblems(fd, only("PodMonitor"))))
+                .contains("taskManager declares no port 'metrics' = reporter port 9250");
+    }
+
+    @Test
     void rejectsJobArgumentsTheJobWouldReject() {
         assertThat(String.join("\n", jobArgProblems(jobWithArgs("--set", "align.windw=1s"))))
                 .contains("align.windw")
@@ -235,10 +254,12 @@ class KubernetesManifestsTest {
         String bad =
                 Files.readString(DOCKERFILE)
                         .replace("ARG LIBTORCH_VERSION=2.7.1", "ARG LIBTORCH_VERSION=2.5.1")
-                        .replace("ARG FLINK_VERSION=2.2.1", "ARG FLINK_VERSION=2.1.0");
+                        .replace("ARG FLINK_VERSION=2.2.1", "ARG FLINK_VERSION=2.1.0")
+                        .replace("DJL_OFFLINE=true", "DJL_OFFLINE=false");
         assertThat(String.join("\n", dockerfileProblems(bad, fuseDeployment())))
                 .contains("LIBTORCH_VERSION=2.5.1")
-                .contains("FLINK_VERSION=2.1.0");
+                .contains("FLINK_VERSION=2.1.0")
+                .contains("does not set DJL_OFFLINE=true");
     }
 
     // --- the checks ----------------------------------------------------------------------------
@@ -366,6 +387,11 @@ class KubernetesManifestsTest {
                             + " != job.parallelism "
                             + cfg.get(JobOptions.PARALLELISM)
                             + " (the job sets its own)");
+        }
+        if (!"true".equals(at(fd, "spec", "flinkConfiguration").get("execution.attached"))) {
+            problems.add(
+                    "execution.attached must be \"true\": FuseJob.main calls System.exit once"
+                            + " execute() returns, which detached is right after submission");
         }
         Object interval =
                 at(fd, "spec", "flinkConfiguration").get("execution.checkpointing.interval");
@@ -671,6 +697,18 @@ class KubernetesManifestsTest {
         if (!"cu128".equals(args.get("CUDA_FLAVOR"))
                 || !dockerfile.contains("PYTORCH_FLAVOR=cu128")) {
             problems.add("Dockerfile libtorch flavour is not cu128");
+        }
+        for (String guard : List.of("DJL_OFFLINE=true", "OPT_OUT_TRACKING=true")) {
+            if (!dockerfile.contains(guard)) {
+                problems.add("Dockerfile does not set " + guard);
+            }
+        }
+        if (dockerfile.contains("PYTORCH_VERSION=")) {
+            problems.add("Dockerfile sets PYTORCH_VERSION, which makes DJL download libtorch");
+        }
+        if (dockerfile.contains("NVIDIA_VISIBLE_DEVICES=all")) {
+            problems.add(
+                    "NVIDIA_VISIBLE_DEVICES=all exposes every GPU to pods that asked for none");
         }
         String[] mm = flink.split("\\.");
         String flinkVersion = "v" + mm[0] + "_" + mm[1];
