@@ -255,11 +255,13 @@ class KubernetesManifestsTest {
                 Files.readString(DOCKERFILE)
                         .replace("ARG LIBTORCH_VERSION=2.7.1", "ARG LIBTORCH_VERSION=2.5.1")
                         .replace("ARG FLINK_VERSION=2.2.1", "ARG FLINK_VERSION=2.1.0")
-                        .replace("DJL_OFFLINE=true", "DJL_OFFLINE=false");
+                        .replace("DJL_OFFLINE=true", "DJL_OFFLINE=false")
+                        .replace("|org.bytedeco-*|", "|");
         assertThat(String.join("\n", dockerfileProblems(bad, fuseDeployment())))
                 .contains("LIBTORCH_VERSION=2.5.1")
                 .contains("FLINK_VERSION=2.1.0")
-                .contains("does not set DJL_OFFLINE=true");
+                .contains("does not set DJL_OFFLINE=true")
+                .contains("does not put org.bytedeco-* jars in /opt/flink/lib");
     }
 
     // --- the checks ----------------------------------------------------------------------------
@@ -697,6 +699,25 @@ class KubernetesManifestsTest {
         if (!"cu128".equals(args.get("CUDA_FLAVOR"))
                 || !dockerfile.contains("PYTORCH_FLAVOR=cu128")) {
             problems.add("Dockerfile libtorch flavour is not cu128");
+        }
+        // Native engines go to lib/ and load parent-first: one copy per JVM.
+        Matcher toLib = Pattern.compile("(?m)^\\s*(ai\\.djl\\*\\|[^)]*)\\)").matcher(dockerfile);
+        String libJars = toLib.find() ? toLib.group(1) : "";
+        String parentFirst =
+                String.valueOf(
+                        at(fd, "spec", "flinkConfiguration")
+                                .get("classloader.parent-first-patterns.additional"));
+        for (String[] engine :
+                List.of(
+                        new String[] {"ai.djl*", "ai.djl."},
+                        new String[] {"org.bytedeco-*", "org.bytedeco."},
+                        new String[] {"com.microsoft.onnxruntime-*", "ai.onnxruntime."})) {
+            if (!List.of(libJars.split("\\|")).contains(engine[0])) {
+                problems.add("the image does not put " + engine[0] + " jars in /opt/flink/lib");
+            }
+            if (!List.of(parentFirst.split(";")).contains(engine[1])) {
+                problems.add(engine[1] + " is not in classloader.parent-first-patterns.additional");
+            }
         }
         for (String guard : List.of("DJL_OFFLINE=true", "OPT_OUT_TRACKING=true")) {
             if (!dockerfile.contains(guard)) {
