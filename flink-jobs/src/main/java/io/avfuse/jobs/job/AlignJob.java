@@ -39,7 +39,7 @@ public final class AlignJob implements Callable<Integer> {
     @Mixin JobArgs args = new JobArgs();
 
     public static void main(String[] args) {
-        System.exit(JobCli.run(new AlignJob(), args));
+        JobCli.main(new AlignJob(), args);
     }
 
     @Override

@@ -44,7 +44,7 @@ public final class FuseJob implements Callable<Integer> {
             DataStream<DeadLetter> deadLetters) {}
 
     public static void main(String[] args) {
-        System.exit(JobCli.run(new FuseJob(), args));
+        JobCli.main(new FuseJob(), args);
     }
 
     /** The wiring: sources in, the three output streams out. */

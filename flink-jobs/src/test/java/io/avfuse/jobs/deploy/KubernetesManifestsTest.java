@@ -178,14 +178,12 @@ class KubernetesManifestsTest {
     void rejectsADeploymentThatDisagreesWithTheJobOrTheGpuOrTheScrapePort() throws IOException {
         Map<String, Object> fd = fuseDeployment();
         at(fd, "spec", "job").put("parallelism", 3);
-        at(fd, "spec", "flinkConfiguration").remove("execution.attached");
         at(fd, "spec", "flinkConfiguration").put("execution.checkpointing.interval", "1min");
         at(fd, "spec", "flinkConfiguration").put("metrics.reporter.prom.port", "9250");
         at(mainContainer(fd, "taskManager").orElseThrow(), "resources", "limits")
                 .put("nvidia.com/gpu", 2);
         assertThat(String.join("\n", consistencyProblems(fd)))
                 .contains("spec.job.parallelism 3 != job.parallelism 2")
-                .contains("execution.attached must be")
                 .contains("execution.checkpointing.interval 1min != job.checkpoint-interval");
         assertThat(String.join("\n", gpuProblems(fd)))
                 .contains("TaskManager nvidia.com/gpu limit 2 != external-resource.gpu.amount 1");
@@ -389,11 +387,6 @@ class KubernetesManifestsTest {
                             + " != job.parallelism "
                             + cfg.get(JobOptions.PARALLELISM)
                             + " (the job sets its own)");
-        }
-        if (!"true".equals(at(fd, "spec", "flinkConfiguration").get("execution.attached"))) {
-            problems.add(
-                    "execution.attached must be \"true\": FuseJob.main calls System.exit once"
-                            + " execute() returns, which detached is right after submission");
         }
         Object interval =
                 at(fd, "spec", "flinkConfiguration").get("execution.checkpointing.interval");
