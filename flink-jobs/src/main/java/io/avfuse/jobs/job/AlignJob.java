@@ -58,7 +58,7 @@ public final class AlignJob implements Callable<Integer> {
      * when {@code metrics.prometheus.port} is set. A job submitted to a cluster runs under the
      * cluster's reporters instead.
      */
-    static Configuration clusterConfiguration(JobConfig cfg) {
+    public static Configuration clusterConfiguration(JobConfig cfg) {
         Configuration conf = new Configuration();
         cfg.getOptional(JobOptions.PROMETHEUS_PORT)
                 .ifPresent(
