@@ -235,10 +235,29 @@ class PrometheusMetricsITCase {
                     prometheus.value(
                             "max(" + op + "fusion_windowEndToPredictionMs{quantile=\"0.5\"})");
             assertThat(p50).isGreaterThan((double) minMs);
-            Double skewCount =
-                    prometheus.value(
-                            "sum(" + op + "align_modality_alignSkewMs_count{modality=\"video\"})");
-            assertThat(skewCount).isGreaterThan(0);
+            // Skew: measured for every present modality of every window, in milliseconds; the
+            // streams span 6 s, so no modality can trail another by more.
+            for (String m : List.of("video", "audio")) {
+                String sel = "{modality=\"" + m + "\"";
+                assertThat(
+                                prometheus.value(
+                                        "sum("
+                                                + op
+                                                + "align_modality_alignSkewMs_count"
+                                                + sel
+                                                + "})"))
+                        .as(m + " skew samples")
+                        .isGreaterThan(0);
+                assertThat(
+                                prometheus.value(
+                                        "max("
+                                                + op
+                                                + "align_modality_alignSkewMs"
+                                                + sel
+                                                + ",quantile=\"0.999\"})"))
+                        .as(m + " skew p99.9 (ms)")
+                        .isBetween(0.0, SECONDS * 1000.0);
+            }
 
             // Every metric the alert rules and the dashboard name is one Prometheus scraped.
             Set<String> scrapedNames = awaitNames(MonitoringFiles.referencedMetrics());
