@@ -266,15 +266,29 @@ class PrometheusMetricsITCase {
                     scrapedNames);
             assertThat(scrapedNames).containsAll(MonitoringFiles.referencedMetrics());
 
+            // Every dashboard query returns data from the running job.
+            for (String[] panel : MonitoringFiles.dashboardExpressions()) {
+                String expr = panel[1].replace("$__rate_interval", "15s");
+                assertThat(prometheus.query(expr))
+                        .as("dashboard panel '" + panel[0] + "': " + expr)
+                        .isNotEmpty();
+            }
+            Double skewP99 =
+                    prometheus.value(
+                            "max(" + op + "align_modality_alignSkewMs{quantile=\"0.99\"})");
+
             System.out.printf(
                     "[prometheus] %d windows, records in %s, bytes in %s, classes %s, latency p50"
-                            + " %.0f ms; %d series names; %.1f s%n",
+                            + " %.0f ms, skew p99 %.0f ms; %d series names, %d dashboard queries; %.1f"
+                            + " s%n",
                     windows,
                     records,
                     bytes,
                     scraped,
                     p50,
+                    skewP99,
                     scrapedNames.size(),
+                    MonitoringFiles.dashboardExpressions().size(),
                     (System.nanoTime() - started) / 1e9);
         } finally {
             job.cancel().get();
