@@ -98,6 +98,15 @@ public final class DemoCommand implements Callable<Integer> {
     int webPort;
 
     @Option(
+            names = "--metrics-port",
+            paramLabel = "PORT",
+            defaultValue = "0",
+            description =
+                    "Serve the job's metrics for Prometheus at http://127.0.0.1:PORT/metrics"
+                            + " (deploy/prometheus scrapes 9249); 0: off (default).")
+    int metricsPort;
+
+    @Option(
             names = "--seed",
             paramLabel = "SEED",
             defaultValue = "1",
@@ -146,6 +155,9 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (webPort < 1 || webPort > 65_535) {
             throw bad("--web-port must be between 1 and 65535");
+        }
+        if (metricsPort < 0 || metricsPort > 65_535 || metricsPort == webPort) {
+            throw bad("--metrics-port must be 0 (off) or a port other than --web-port");
         }
         if (model != null && !java.nio.file.Files.isDirectory(model)) {
             throw bad("--model " + model + ": no such directory");
