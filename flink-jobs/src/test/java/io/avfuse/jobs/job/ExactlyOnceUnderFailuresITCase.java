@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -65,7 +66,7 @@ class ExactlyOnceUnderFailuresITCase {
     @TempDir Path tmp;
 
     @Test
-    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
     void everyWindowIsCommittedExactlyOnceThroughTwentyTwoInjectedFailures() throws Exception {
         long started = System.nanoTime();
         Path model = FusionInferenceTest.savedModel(tmp, 16, List.of("video", "audio"));
@@ -148,7 +149,7 @@ class ExactlyOnceUnderFailuresITCase {
                                                     awaitFailures(
                                                             (w + 1) * (FAILURES - 2) / WINDOWS)));
             long jobStarted = System.nanoTime();
-            boolean all = out.awaitAll(expected, Duration.ofSeconds(150));
+            boolean all = out.awaitAll(expected, Duration.ofSeconds(240));
             long allCommittedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - jobStarted);
             int failuresBeforeAll = FailureInjection.injected();
             ingest.get(10, TimeUnit.SECONDS);
@@ -190,6 +191,9 @@ class ExactlyOnceUnderFailuresITCase {
                     .as("failures at every point of the checkpoint cycle")
                     .allSatisfy((point, n) -> assertThat(n).isPositive());
 
+            assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS))
+                    .as("the job is still running")
+                    .isEqualTo(JobStatus.RUNNING);
             out.assertExactlyOnce(expected);
             out.assertSameContentAcrossStreams(input);
             assertThat(
