@@ -38,7 +38,7 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
  * notification (the checkpoint is complete, the sink's transaction may or may not be committed
  * yet).
  *
- * <p>{@code FailureInjection.plan(24); source = FailureInjection.source(kafkaSource);
+ * <p>{@code FailureInjection.plan(22); source = FailureInjection.source(kafkaSource);
  * stream.map(FailureInjection.identity("predictions"))}
  */
 final class FailureInjection {
@@ -96,6 +96,12 @@ final class FailureInjection {
         Map<Point, Integer> out = new EnumMap<>(Point.class);
         byPoint.forEach((p, c) -> out.put(p, c.get()));
         return out;
+    }
+
+    /** Whether the armed failure waits for a record: input must flow for it to fire. */
+    static boolean waitsForRecord() {
+        Point p = armed.get();
+        return p == Point.SOURCE_RECORD || p == Point.SINK_RECORD;
     }
 
     /** The highest task attempt number seen: restarts of the job (every failover is global). */
