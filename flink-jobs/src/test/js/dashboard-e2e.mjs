@@ -71,7 +71,7 @@ try {
     { timeout: 10000 },
   );
   const p50 = await page.textContent('#latency tr[data-kind="MODEL_CALL"] td:nth-child(2)');
-  console.log(`OK latency: model call p50 ${p50} ms`);
+  console.log(`OK latency: model call p50 ${p50}`);
 
   // Search.
   await page.selectOption("#search-against", env("AGAINST", "window"));

@@ -1,7 +1,8 @@
 // avfuse live dashboard: state from /api/events (server-sent events), drawn as SVG. No libraries.
 "use strict";
 
-const SPAN_MS = 60_000; // each timeline shows the last minute of its stream (event time)
+const SPAN_MS = 60_000; // each timeline shows at most the last minute of its stream (event time)
+const MIN_SPAN_MS = 10_000;
 const THUMBS = 6; // latest windows shown as thumbnails per stream
 const MODS = ["V", "A", "T", "M"];
 const MOD_NAMES = ["video", "audio", "text", "metadata"];
@@ -39,6 +40,13 @@ function time(ms) {
   return new Date(ms).toISOString().substring(11, 19);
 }
 
+function duration(ms) {
+  if (ms === null || ms === undefined) return "–";
+  if (Math.abs(ms) < 1000) return `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+  if (Math.abs(ms) < 600_000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}
+
 function frameUrl(w) {
   return "/frame/" + encodeURIComponent(w.stream) + "/" + w.startUs;
 }
@@ -51,7 +59,7 @@ function tooltip(w) {
   return `${w.stream} ${time(w.start)}–${time(w.end)}\n${w.label} ${(w.confidence * 100).toFixed(0)} %` +
     `\npresent: ${MOD_NAMES.filter((_, i) => w.present && w.present[i]).join(", ") || "none"}` +
     (w.degraded ? "\nDEGRADED: a modality the model was trained on is missing" : "") +
-    (w.latencyMs !== undefined ? `\nwindow end → emitted: ${(w.latencyMs / 1000).toFixed(2)} s` : "");
+    (w.latencyMs !== undefined ? `\nwindow end → emitted: ${duration(w.latencyMs)}` : "");
 }
 
 // ---- drawing -------------------------------------------------------------------------------
@@ -118,8 +126,10 @@ function drawStream(card, ws) {
 function timeline(ws) {
   const W = 900, H = 132, left = 18, right = 6, barTop = 6, barH = 56, laneTop = 68, laneH = 9;
   const end = ws[ws.length - 1].end;
-  const start = end - SPAN_MS;
-  const x = (t) => left + ((t - start) / SPAN_MS) * (W - left - right);
+  // The last minute, or less while the stream is younger, so that a few windows fill the width.
+  const start = end - Math.min(SPAN_MS, Math.max(MIN_SPAN_MS, end - ws[0].start));
+  const span = end - start;
+  const x = (t) => left + ((t - start) / span) * (W - left - right);
   const svg = el("svg:svg", { class: "timeline", viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: "none" });
   const shown = ws.filter((w) => w.end > start);
   // Degraded periods: runs of consecutive degraded windows, one band each.
@@ -158,7 +168,8 @@ function timeline(ws) {
   MODS.forEach((m, i) => lanes.appendChild(el("svg:text", { x: 2, y: laneTop + i * (laneH + 2) + 8 }, m)));
   svg.appendChild(lanes);
   const axis = el("svg:g", { class: "axis" });
-  for (let t = Math.ceil(start / 10_000) * 10_000; t <= end; t += 10_000) {
+  const step = [1_000, 2_000, 5_000, 10_000].find((st) => span / st <= 12) || 10_000;
+  for (let t = Math.ceil(start / step) * step; t <= end; t += step) {
     axis.appendChild(el("svg:line", { x1: x(t), x2: x(t), y1: H - 16, y2: H - 12 }));
     axis.appendChild(el("svg:text", { x: x(t) - 22, y: H - 2 }, time(t)));
   }
@@ -177,7 +188,7 @@ function drawStats(s) {
   for (const l of s.latency) {
     const tr = el("tr", { "data-kind": l.kind });
     tr.appendChild(el("td", {}, l.title));
-    for (const k of ["p50", "p90", "p99"]) tr.appendChild(el("td", {}, l[k] === null ? "–" : l[k].toFixed(1)));
+    for (const k of ["p50", "p90", "p99"]) tr.appendChild(el("td", {}, duration(l[k])));
     tr.appendChild(el("td", {}, l.n));
     body.appendChild(tr);
   }
