@@ -2,7 +2,7 @@
 "use strict";
 
 const SPAN_MS = 60_000; // each timeline shows at most the last minute of its stream (event time)
-const MIN_SPAN_MS = 10_000;
+const MIN_SPAN_MS = 5_000;
 const THUMBS = 6; // latest windows shown as thumbnails per stream
 const MODS = ["V", "A", "T", "M"];
 const MOD_NAMES = ["video", "audio", "text", "metadata"];
@@ -147,6 +147,11 @@ function timeline(ws) {
       width: Math.max(1, x(b.end) - x(Math.max(start, b.start))), height: laneTop + 4 * (laneH + 2),
     })).appendChild(el("svg:title", {}, `degraded ${time(b.start)}–${time(b.end)}`));
   }
+  // A lane is red where a modality the stream had in its last full window is missing from a
+  // degraded one: what went missing, as far as the page can tell (it does not know which
+  // modalities the model was trained on; the prediction's degraded flag does).
+  const full = shown.filter((w) => !w.degraded);
+  const usual = MODS.map((_, i) => full.some((w) => w.present && w.present[i]));
   for (const w of shown) {
     const x0 = x(Math.max(start, w.start)), wd = Math.max(1, x(w.end) - x0 - 1);
     const h = Math.max(2, barH * w.confidence);
@@ -159,7 +164,7 @@ function timeline(ws) {
     MODS.forEach((_, i) => {
       const on = w.present && w.present[i];
       svg.appendChild(el("svg:rect", {
-        class: on ? "lane-on" : "lane-off" + (w.degraded ? " deg" : ""),
+        class: on ? "lane-on" : "lane-off" + (w.degraded && usual[i] ? " deg" : ""),
         x: x0, y: laneTop + i * (laneH + 2), width: wd, height: laneH,
       }));
     });
@@ -170,8 +175,9 @@ function timeline(ws) {
   const axis = el("svg:g", { class: "axis" });
   const step = [1_000, 2_000, 5_000, 10_000].find((st) => span / st <= 12) || 10_000;
   for (let t = Math.ceil(start / step) * step; t <= end; t += step) {
+    if (x(t) < left + 24 || x(t) > W - right - 24) continue; // a label would be cut off
     axis.appendChild(el("svg:line", { x1: x(t), x2: x(t), y1: H - 16, y2: H - 12 }));
-    axis.appendChild(el("svg:text", { x: x(t) - 22, y: H - 2 }, time(t)));
+    axis.appendChild(el("svg:text", { x: x(t), y: H - 2, "text-anchor": "middle" }, time(t)));
   }
   svg.appendChild(axis);
   return svg;
