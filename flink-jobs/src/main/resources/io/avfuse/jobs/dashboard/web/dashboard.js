@@ -10,9 +10,13 @@ const SVG = "http://www.w3.org/2000/svg";
 const PALETTE = ["#4fb3ff", "#f5a524", "#46c37b", "#c77dff", "#ff7eb6", "#2ed3c6", "#e9d758",
   "#ff8a5b", "#8fa8ff", "#a3e05f", "#d98cff", "#5be0ff"];
 
+const MAX_PER_STREAM = 300; // as the server's default --windows-per-stream: the page stays bounded
+const RENDER_EVERY_MS = 250;
+
 const windows = new Map(); // stream -> Map(startUs -> window)
 const labelColors = new Map();
-let dirty = false;
+const dirty = new Set(); // streams to redraw
+let lastRender = 0;
 
 function colorOf(label) {
   if (!labelColors.has(label)) {
@@ -26,7 +30,11 @@ function upsert(w) {
   let s = windows.get(w.stream);
   if (!s) windows.set(w.stream, (s = new Map()));
   s.set(String(w.startUs), w);
-  dirty = true;
+  if (s.size > MAX_PER_STREAM) {
+    const oldest = [...s.values()].reduce((a, b) => (a.start <= b.start ? a : b));
+    s.delete(String(oldest.startUs));
+  }
+  dirty.add(w.stream);
 }
 
 function el(tag, attrs = {}, text) {
@@ -65,13 +73,18 @@ function tooltip(w) {
 // ---- drawing -------------------------------------------------------------------------------
 
 function render() {
-  dirty = false;
+  const changed = new Set(dirty);
+  dirty.clear();
   const root = document.getElementById("streams");
   const names = [...windows.keys()].sort();
   document.getElementById("empty").style.display = names.length ? "none" : "";
   document.getElementById("stream-count").textContent = names.length ? `${names.length} live` : "";
+  for (const card of [...root.children]) {
+    if (!windows.has(card.dataset.stream)) card.remove(); // gone after a reconnect's snapshot
+  }
   for (const name of names) {
     let card = root.querySelector(`.stream[data-stream="${CSS.escape(name)}"]`);
+    if (card && !changed.has(name)) continue;
     if (!card) {
       card = el("div", { class: "stream card", "data-stream": name });
       root.appendChild(card);
@@ -216,7 +229,7 @@ function connect() {
     windows.clear();
     snap.windows.forEach(upsert);
     drawStats(snap.stats);
-    dirty = true;
+    dirty.add("");
     setConnection(true, "live");
   });
   es.addEventListener("window", (e) => upsert(JSON.parse(e.data)));
@@ -227,8 +240,11 @@ function connect() {
   es.onerror = () => setConnection(false, "reconnecting…");
 }
 
-function frame() {
-  if (dirty) render();
+function frame(now) {
+  if (dirty.size && now - lastRender >= RENDER_EVERY_MS) {
+    lastRender = now;
+    render();
+  }
   requestAnimationFrame(frame);
 }
 
