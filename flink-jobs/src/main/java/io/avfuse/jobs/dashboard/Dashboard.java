@@ -80,6 +80,17 @@ public final class Dashboard implements AutoCloseable {
             if (embedder != null) {
                 embedder.close();
             }
+            if (e instanceof java.net.BindException) {
+                throw new IOException(
+                        "cannot listen on "
+                                + s.bind()
+                                + ":"
+                                + s.port()
+                                + " ("
+                                + e.getMessage()
+                                + "); pass another --port",
+                        e);
+            }
             throw e;
         }
         feed[0] =

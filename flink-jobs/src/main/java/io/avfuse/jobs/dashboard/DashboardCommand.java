@@ -161,7 +161,15 @@ public final class DashboardCommand implements Callable<Integer> {
                         maxStreams,
                         windowsPerStream);
         CountDownLatch stop = new CountDownLatch(1);
-        try (Dashboard dashboard = Dashboard.start(settings)) {
+        Dashboard started;
+        try {
+            started = Dashboard.start(settings);
+        } catch (java.io.IOException e) {
+            // A model that does not load, or an address in use: one line, not a stack trace.
+            spec.commandLine().getErr().println("avfuse dashboard: " + e.getMessage());
+            return 1;
+        }
+        try (Dashboard dashboard = started) {
             Thread hook = new Thread(stop::countDown, "avfuse-dashboard-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             out.println(

@@ -32,6 +32,19 @@ class DashboardCommandTest {
         assertThat(run("-b", "127.0.0.1:1", "--from", "yesterday").rc).isEqualTo(2);
     }
 
+    @Test
+    void aPortInUseIsOneLineAndExitCode1() throws Exception {
+        try (java.net.ServerSocket taken =
+                new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Run r = run("-b", "127.0.0.1:1", "--port", Integer.toString(taken.getLocalPort()));
+            assertThat(r.rc).isEqualTo(1);
+            assertThat(r.out)
+                    .startsWith(
+                            "avfuse dashboard: cannot listen on 127.0.0.1:" + taken.getLocalPort())
+                    .doesNotContain("\tat ");
+        }
+    }
+
     private record Run(int rc, String out) {}
 
     private static Run run(String... args) {
