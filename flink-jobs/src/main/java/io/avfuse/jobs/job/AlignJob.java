@@ -46,6 +46,7 @@ public final class AlignJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobConfig cfg = args.load();
+        JobCli.checkKafka(cfg);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(clusterConfiguration(cfg));
         defineFromKafka(env, cfg, false);

@@ -139,6 +139,7 @@ public final class FuseJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobConfig cfg = args.load();
+        JobCli.checkKafka(cfg);
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
                         AlignJob.clusterConfiguration(cfg));
