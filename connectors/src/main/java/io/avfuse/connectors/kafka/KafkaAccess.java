@@ -87,23 +87,36 @@ public final class KafkaAccess {
     }
 
     private static KafkaAccessException failure(Throwable cause, KafkaConnection kafka) {
-        return new KafkaAccessException(
-                authenticationFailure(cause, kafka)
-                        .orElse(
-                                "cannot reach Kafka at "
-                                        + kafka.bootstrapServers()
-                                        + ": "
-                                        + cause.getClass().getSimpleName()
-                                        + ": "
-                                        + cause.getMessage()));
+        Optional<String> auth = authenticationFailure(cause, kafka);
+        return auth.map(message -> new KafkaAccessException(message, true))
+                .orElseGet(
+                        () ->
+                                new KafkaAccessException(
+                                        "cannot reach Kafka at "
+                                                + kafka.bootstrapServers()
+                                                + ": "
+                                                + cause.getClass().getSimpleName()
+                                                + ": "
+                                                + cause.getMessage()));
     }
 
     /** Kafka cannot be used with the given connection; the message is meant for the user. */
     public static final class KafkaAccessException extends RuntimeException {
         private static final long serialVersionUID = 1L;
+        private final boolean authentication;
 
         public KafkaAccessException(String message) {
+            this(message, false);
+        }
+
+        public KafkaAccessException(String message, boolean authentication) {
             super(message);
+            this.authentication = authentication;
+        }
+
+        /** Whether the broker answered and refused the credentials or the TLS handshake. */
+        public boolean isAuthentication() {
+            return authentication;
         }
     }
 }

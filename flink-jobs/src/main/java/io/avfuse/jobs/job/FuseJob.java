@@ -140,9 +140,7 @@ public final class FuseJob implements Callable<Integer> {
     public Integer call() throws Exception {
         JobConfig cfg = args.load();
         JobCli.checkKafka(cfg);
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        AlignJob.clusterConfiguration(cfg));
+        StreamExecutionEnvironment env = AlignJob.environment(cfg);
         defineFromKafka(env, cfg, false);
         env.execute("avfuse-fuse");
         return 0;

@@ -8,6 +8,9 @@ import io.avfuse.connectors.ingest.IngestCommand;
 import io.avfuse.connectors.kafka.KafkaConnection;
 import io.avfuse.connectors.kafka.TopicReader;
 import io.avfuse.connectors.serde.RecordType;
+import io.avfuse.connectors.serde.WireFormat;
+import io.avfuse.jobs.dashboard.Dashboard;
+import io.avfuse.jobs.dashboard.DashboardCommand;
 import io.avfuse.jobs.model.FusionInferenceTest;
 import io.avfuse.schemas.Prediction;
 import java.io.ByteArrayOutputStream;
@@ -26,7 +29,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
@@ -53,10 +58,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * avfuse over SASL_SSL (SCRAM-SHA-512) against a real broker that accepts nothing else: media
  * ingest publishes through its {@code --kafka-config} file, the fuse job reads and writes through
- * {@code kafka.config-file}, predictions are read back {@code read_committed} over SASL_SSL. A
- * wrong password ends ingest and the job's start with one line naming the authentication failure,
- * in bounded time. The password appears neither in any log line of the run (captured at INFO), nor
- * in the broker logs, nor in the configuration views of Flink's web UI.
+ * {@code kafka.config-file}, predictions are read back {@code read_committed} over SASL_SSL and
+ * shown by the dashboard. A wrong password ends ingest, the job's start and the dashboard's start
+ * with one line naming the authentication failure, in bounded time. The password appears neither in
+ * any log line of the run (captured at INFO), nor in the broker logs, nor in the configuration
+ * views of Flink's web UI.
  */
 class SaslSslITCase {
     private static final String USER = "avfuse-app";
@@ -237,6 +243,34 @@ class SaslSslITCase {
         assertThat(windows).allSatisfy(w -> assertThat(w).isBetween(t0, t0 + 4_000_000));
         assertThat(got).extracting(Prediction::getStreamId).containsOnly("sasl-cam");
 
+        // The dashboard's consumer reads the same topics through the same client file.
+        Map<String, String> dashboardProps = new LinkedHashMap<>();
+        KafkaConnection.loadConfigFile(clientConfig)
+                .forEach((k, v) -> dashboardProps.put(k.toString(), v.toString()));
+        try (Dashboard dashboard =
+                Dashboard.start(
+                        new Dashboard.Settings(
+                                KAFKA.bootstrapServers(),
+                                dashboardProps,
+                                predictions,
+                                embeddings,
+                                video,
+                                "earliest",
+                                WireFormat.SINGLE_OBJECT,
+                                null,
+                                "127.0.0.1",
+                                0,
+                                16,
+                                64))) {
+            String snapshot = "";
+            long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < until && !snapshot.contains("\"sasl-cam\"")) {
+                Thread.sleep(300);
+                snapshot = get(URI.create(dashboard.url() + "api/snapshot"));
+            }
+            assertThat(snapshot).contains("\"stream\":\"sasl-cam\"");
+        }
+
         // Flink's web UI: the views were fetched (job name, REST address) and hold no secret.
         assertThat(views.get(0)).contains("rest.address");
         assertThat(views.get(1)).contains("sasl-fuse-it");
@@ -307,6 +341,34 @@ class SaslSslITCase {
                 .startsWith("avfuse fuse: Kafka authentication failed at ")
                 .contains("SCRAM-SHA-512")
                 .contains("invalid credentials");
+    }
+
+    @Test
+    void wrongPasswordEndsTheDashboardStartWithOneLineNamingAuthentication() throws Exception {
+        Path wrong = writeClientConfig(tmp.resolve("wrong-dashboard.properties"), "nope-nope-nope");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cli = new picocli.CommandLine(new DashboardCommand());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err, true));
+        long started = System.nanoTime();
+        int code =
+                cli.execute(
+                        "--bootstrap-servers",
+                        KAFKA.bootstrapServers(),
+                        "--kafka-config",
+                        wrong.toString(),
+                        "--port",
+                        "0");
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+        assertThat(code).isEqualTo(3);
+        assertThat(took).isLessThan(Duration.ofSeconds(15));
+        assertThat(err.toString().strip().lines()).hasSize(1);
+        assertThat(err.toString())
+                .startsWith("avfuse dashboard: Kafka authentication failed at ")
+                .contains("invalid credentials");
+        assertThat(out.toString()).doesNotContain("http://");
     }
 
     private static Path writeClientConfig(Path file, String password) throws IOException {
