@@ -234,6 +234,32 @@ public final class KafkaBroker implements AutoCloseable {
         return NodeConfig.clientSecurity(material, user, password);
     }
 
+    /**
+     * Writes {@code user}'s client settings ({@link #clientSecurity}) as a Java properties file
+     * readable by the owner only: what {@code --kafka-config} and {@code kafka.config-file} take.
+     */
+    public Path writeClientConfig(String user, Path file) {
+        String password = scramUsers.get(user);
+        if (password == null) {
+            throw new IllegalArgumentException("no SCRAM user " + user + " on this cluster");
+        }
+        Properties props = clientSecurity(user, password);
+        try {
+            Files.deleteIfExists(file);
+            Files.createFile(
+                    file,
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            try (var out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                props.store(
+                        out, "Kafka client settings for SCRAM user " + user + " (" + this + ")");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        return file;
+    }
+
     /** The SCRAM users created at format time, name to password (the admin user included). */
     public Map<String, String> scramUsers() {
         return scramUsers;

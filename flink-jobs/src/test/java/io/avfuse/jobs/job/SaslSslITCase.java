@@ -143,7 +143,11 @@ class SaslSslITCase {
             throws Exception {
         KafkaBroker broker = KAFKA.broker();
         assertThat(broker.isSaslSsl()).isTrue();
-        Path clientConfig = writeClientConfig(tmp.resolve("client.properties"), PASSWORD);
+        Path clientConfig = broker.writeClientConfig(USER, tmp.resolve("client.properties"));
+        assertThat(
+                        java.nio.file.attribute.PosixFilePermissions.toString(
+                                Files.getPosixFilePermissions(clientConfig)))
+                .isEqualTo("rw-------");
         String video = KAFKA.uniqueTopic("sasl-video");
         String audio = KAFKA.uniqueTopic("sasl-audio");
         String text = KAFKA.uniqueTopic("sasl-text");
