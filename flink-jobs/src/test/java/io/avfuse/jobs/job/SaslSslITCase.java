@@ -289,6 +289,7 @@ class SaslSslITCase {
         String logs = LOG.toString();
         assertThat(logs).contains("ProducerConfig values"); // INFO was captured
         assertThat(logs).contains("sasl.jaas.config = [hidden]");
+        assertThat(logs).contains("ssl.truststore.password = [hidden]");
         assertNoSecret(logs, "the captured log");
         assertNoSecret(ingest.out() + ingest.err(), "ingest's output");
         assertNoSecret(brokerLogs(broker), "the broker logs");
