@@ -163,7 +163,11 @@ public final class ClusterCommand {
                 cluster.rest().base(),
                 cluster.rest().taskManagers().map(String::valueOf).orElse("(no answer)"));
         try {
-            for (String line : cluster.rest().jobs()) {
+            List<String> jobs = cluster.rest().jobs();
+            if (jobs.isEmpty()) {
+                System.out.println("  no jobs");
+            }
+            for (String line : jobs) {
                 System.out.println("  job " + line);
             }
         } catch (IOException e) {
