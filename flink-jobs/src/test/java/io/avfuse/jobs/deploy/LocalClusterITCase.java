@@ -162,6 +162,42 @@ class LocalClusterITCase {
                         .allSatisfy(k -> assertThat(k).startsWith("clock@"));
                 assertThat(flink.alive()).containsOnlyKeys("jobmanager", "taskmanager-0");
                 assertThat(flink.rest().jobState(job)).isEqualTo("RUNNING");
+                long restarts = flink.rest().restarts(job);
+
+                // Cancel and submit again, as an upgrade would: main runs again in the
+                // JobManager and the tasks open the model again on taskmanager-0, each in a new
+                // user-code classloader of a JVM that already loaded libtorch. With the natives
+                // inside the job jar this fails ("libc10.so already loaded in another
+                // classloader"); from the cluster's lib/ it must not.
+                flink.rest().cancel(job);
+                awaitTrue(
+                        "job " + job + " canceled",
+                        Duration.ofSeconds(30),
+                        () -> flink.rest().jobState(job).equals("CANCELED"));
+                String again = KAFKA.uniqueTopic("cluster-predictions-again");
+                KAFKA.createTopics(2, (short) 1, again);
+                long resubmitted = System.nanoTime();
+                String second =
+                        flink.rest()
+                                .submit(
+                                        jobJar,
+                                        ClusterFuseJob.class.getName(),
+                                        jobArgs(
+                                                video,
+                                                audio,
+                                                text,
+                                                again,
+                                                embeddings,
+                                                dlq,
+                                                model,
+                                                flink.runDir().resolve("checkpoints")),
+                                        2);
+                awaitTrue(
+                        "the resubmitted job predicting all " + expected + " windows again",
+                        Duration.ofSeconds(90),
+                        () -> expectedKeys(read(again), streams).size() >= expected);
+                double resubmitSeconds = seconds(resubmitted);
+                assertThat(flink.rest().restarts(second)).isZero();
 
                 System.out.printf(
                         "[LocalClusterITCase] cluster start to 2 TaskManagers %.1f s; submit to"
@@ -169,18 +205,20 @@ class LocalClusterITCase {
                                 + " kill -9 of taskmanager-1 (pid %d); restarts %d; kill to job"
                                 + " running again %.1f s; kill to all %d windows committed %.1f s;"
                                 + " %d predictions (%d windows of %d streams + clock), each"
-                                + " exactly once%n",
+                                + " exactly once; cancelled and resubmitted: all windows"
+                                + " predicted again %.1f s after submission, no restart%n",
                         startSeconds,
                         runningSeconds,
                         beforeKill,
                         killedPid,
-                        flink.rest().restarts(job),
+                        restarts,
                         recoverySeconds,
                         expected,
                         allCommittedSeconds,
                         got.size(),
                         expected,
-                        STREAMS);
+                        STREAMS,
+                        resubmitSeconds);
             } catch (Throwable e) {
                 dumpLogs(flink);
                 throw e;
