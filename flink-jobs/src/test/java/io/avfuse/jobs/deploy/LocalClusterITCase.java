@@ -47,7 +47,7 @@ class LocalClusterITCase {
     @TempDir Path tmp;
 
     @Test
-    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void aKilledTaskManagerLosesAndRepeatsNoPrediction() throws Exception {
         Path root = Path.of(System.getProperty("avfuse.project.root"));
         Path lib = root.resolve("deploy/local/target/lib");

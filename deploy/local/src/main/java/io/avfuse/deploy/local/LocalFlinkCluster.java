@@ -99,6 +99,9 @@ public final class LocalFlinkCluster implements AutoCloseable {
     private Thread shutdownHook;
     private List<String> taskManagerLaunch;
 
+    /** While {@link #start()} waits, any process that exits fails the start. */
+    private volatile boolean startingUp;
+
     private LocalFlinkCluster(Path runDir, Builder settings) {
         this.runDir = runDir;
         this.settings = settings;
@@ -170,11 +173,13 @@ public final class LocalFlinkCluster implements AutoCloseable {
             for (int i = 0; i < settings.taskManagers; i++) {
                 startTaskManager(i);
             }
+            startingUp = true;
             awaitTaskManagers(settings.taskManagers, settings.startTimeout);
         } catch (IOException | RuntimeException e) {
             stopQuietly();
             throw e;
         }
+        startingUp = false;
         System.err.printf(
                 "[avfuse] Flink cluster ready in %d ms: %s, %d TaskManager(s)%n",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
@@ -210,9 +215,15 @@ public final class LocalFlinkCluster implements AutoCloseable {
                 return;
             }
             for (Map.Entry<String, ProcessHandle> p : processes.entrySet()) {
-                if (!p.getValue().isAlive() && p.getKey().equals("jobmanager")) {
+                boolean required = p.getKey().equals("jobmanager") || startingUp;
+                if (required && !p.getValue().isAlive()) {
                     throw new IOException(
-                            "the JobManager exited during start; see " + log("jobmanager"));
+                            p.getKey()
+                                    + " exited while waiting for "
+                                    + count
+                                    + " TaskManagers; see "
+                                    + log(p.getKey())
+                                    + " and its .out file");
                 }
             }
             if (System.nanoTime() > deadline) {
