@@ -8,6 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 run_dir=${AVFUSE_CLUSTER_DIR:-$root/deploy/local/target/run}
 lib="$root/deploy/local/target/lib"
 launcher_classes="$root/deploy/local/target/classes"
+job_jar="$root/flink-jobs/target/cluster/avfuse-flink-jobs-job.jar"
 entry=io.avfuse.jobs.deploy.ClusterFuseJob
 
 usage() {
@@ -20,7 +21,7 @@ Commands:
         a Flink JobManager and N TaskManagers (default 2 with 2 slots each, JobManager 768m,
         TaskManagers 1200m), wait until every TaskManager is registered, print the addresses.
   submit --model DIR [--parallelism P] [--config FILE] [--set key=value]...
-        Upload the job jar (flink-jobs/target/*-job.jar, natives left out: they are in the
+        Upload the job jar (flink-jobs/target/cluster/avfuse-flink-jobs-job.jar, natives left out: they are in the
         cluster's lib/) through the REST API and run the fusion job on the cluster's Kafka with
         checkpoints in the run directory; wait until every task runs.
   status        Kafka and Flink processes, registered TaskManagers, jobs.
@@ -55,9 +56,7 @@ own_pid() {
 }
 
 build() {
-  local job_jar
-  job_jar=$(ls "$root"/flink-jobs/target/avfuse-flink-jobs-*-job.jar 2>/dev/null | head -1 || true)
-  if [ -d "$lib" ] && [ -d "$launcher_classes" ] && [ -n "$job_jar" ] \
+  if [ -d "$lib" ] && [ -d "$launcher_classes" ] && [ -f "$job_jar" ] \
       && [ -d "$root/connectors/target/classes" ] && [ -f "$root/connectors/target/runtime-classpath.txt" ]; then
     return
   fi
@@ -123,8 +122,6 @@ submit() {
   done
   [ -n "$model" ] || { echo "cluster.sh submit: --model DIR is required" >&2; exit 2; }
   [ -f "$run_dir/kafka.bootstrap" ] || { echo "cluster.sh: not started (no $run_dir/kafka.bootstrap)" >&2; exit 1; }
-  local job_jar
-  job_jar=$(ls "$root"/flink-jobs/target/avfuse-flink-jobs-*-job.jar | head -1)
   # Defaults first: a later --set of the same key wins.
   cluster submit --jar "$job_jar" --class "$entry" --parallelism "$parallelism" -- \
     --set "kafka.bootstrap-servers=$(cat "$run_dir/kafka.bootstrap")" \

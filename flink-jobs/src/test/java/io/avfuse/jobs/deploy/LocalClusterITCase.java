@@ -24,7 +24,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -314,17 +313,13 @@ class LocalClusterITCase {
                 KAFKA.bootstrapServers(), topic, RecordType.PREDICTION, Duration.ofSeconds(30));
     }
 
-    private static Path jobJar(Path buildDir) throws IOException {
-        try (Stream<Path> files = Files.list(buildDir)) {
-            return files.filter(p -> p.getFileName().toString().endsWith("-job.jar"))
-                    .findFirst()
-                    .orElseThrow(
-                            () ->
-                                    new IllegalStateException(
-                                            "no *-job.jar in "
-                                                    + buildDir
-                                                    + ": the shade plugin runs in 'package'"));
+    private static Path jobJar(Path buildDir) {
+        Path jar = buildDir.resolve("cluster/avfuse-flink-jobs-job.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(
+                    "no " + jar + ": the shade plugin writes it in 'package'");
         }
+        return jar;
     }
 
     private static double seconds(long since) {
