@@ -62,6 +62,21 @@ public class ModalityEvent {
         return audio != null ? audio.getStartTimeUs() : text.getEventTimeUs();
     }
 
+    /**
+     * The bytes of content this record brings: frame data, audio samples, UTF-8 text, 8 per
+     * metadata feature.
+     */
+    public long payloadBytes() {
+        if (video != null) {
+            return video.getData().remaining();
+        }
+        if (audio != null) {
+            return audio.getSamples().remaining();
+        }
+        long bytes = text.getText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        return bytes + (text.getFeatures() == null ? 0 : 8L * text.getFeatures().size());
+    }
+
     @Override
     public String toString() {
         return modality().label() + "@" + eventTimeUs() + "[" + streamId() + "]";

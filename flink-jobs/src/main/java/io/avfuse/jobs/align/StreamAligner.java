@@ -110,7 +110,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         StreamProgress stored = progress.value();
         StreamProgress p = stored != null ? stored : new StreamProgress();
         long watermarkUs = watermarkUs(ctx.timerService().currentWatermark());
-        metrics.recordIn(m);
+        metrics.recordIn(event);
 
         if (m == Modality.AUDIO && !WindowAssembler.fits(event.audio, config.windowUs())) {
             metrics.audioFormatMismatch();
@@ -300,7 +300,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         p.emittedUpToUs = Math.max(p.emittedUpToUs, end);
         // The window's other timers stay: another window's timer can share their instant
         // (end + 2 s text = next end + 1 s metadata), and a timer with nothing ready is a no-op.
-        metrics.emitted(aligned, w);
+        metrics.emitted(aligned, w, p);
         scheduleCleanup(ctx, p);
     }
 

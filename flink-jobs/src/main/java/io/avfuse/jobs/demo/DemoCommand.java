@@ -2,8 +2,7 @@ package io.avfuse.jobs.demo;
 
 import io.avfuse.connectors.broker.KafkaBroker;
 import io.avfuse.connectors.kafka.TopicNames;
-import io.avfuse.jobs.encode.TemporalPooling;
-import io.avfuse.jobs.fuse.FusionKind;
+import io.avfuse.jobs.train.ArchitectureOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +11,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -76,21 +76,7 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Most training epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(
-            names = "--fusion",
-            paramLabel = "KIND",
-            defaultValue = "GATED",
-            description = "Fusion head: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    FusionKind fusion;
-
-    @Option(
-            names = "--video-pooling",
-            paramLabel = "KIND",
-            defaultValue = "MEAN",
-            description =
-                    "Temporal pooling of the frames: ${COMPLETION-CANDIDATES} (default:"
-                            + " ${DEFAULT-VALUE}).")
-    TemporalPooling videoPooling;
+    @Mixin ArchitectureOptions architecture = new ArchitectureOptions();
 
     @Option(
             names = "--live-windows",
@@ -110,6 +96,15 @@ public final class DemoCommand implements Callable<Integer> {
             defaultValue = "8081",
             description = "Port of Flink's web UI on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
     int webPort;
+
+    @Option(
+            names = "--metrics-port",
+            paramLabel = "PORT",
+            defaultValue = "0",
+            description =
+                    "Serve the job's metrics for Prometheus at http://127.0.0.1:PORT/metrics"
+                            + " (deploy/prometheus scrapes 9249); 0: off (default).")
+    int metricsPort;
 
     @Option(
             names = "--seed",
@@ -161,8 +156,18 @@ public final class DemoCommand implements Callable<Integer> {
         if (webPort < 1 || webPort > 65_535) {
             throw bad("--web-port must be between 1 and 65535");
         }
+        if (metricsPort < 0 || metricsPort > 65_535 || metricsPort == webPort) {
+            throw bad("--metrics-port must be 0 (off) or a port other than --web-port");
+        }
         if (model != null && !java.nio.file.Files.isDirectory(model)) {
             throw bad("--model " + model + ": no such directory");
+        }
+        if (model == null) {
+            try {
+                architecture.pretrained();
+            } catch (IllegalArgumentException e) {
+                throw bad(e.getMessage());
+            }
         }
         checkWebPortFree();
     }

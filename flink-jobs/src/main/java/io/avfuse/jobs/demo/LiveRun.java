@@ -9,6 +9,7 @@ import io.avfuse.connectors.serde.RecordType;
 import io.avfuse.connectors.serde.WireFormat;
 import io.avfuse.jobs.job.FuseJob;
 import io.avfuse.jobs.job.JobConfig;
+import io.avfuse.jobs.metrics.LoopbackPrometheusReporterFactory;
 import io.avfuse.jobs.model.ModelManifest;
 import io.avfuse.jobs.train.ClipLabels;
 import io.avfuse.jobs.train.LocalPipeline;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -64,6 +66,11 @@ final class LiveRun {
                 "[3/4] fusion job running on a local MiniCluster: Flink web UI at"
                         + " http://127.0.0.1:%d%n",
                 demo.webPort);
+        if (demo.metricsPort > 0) {
+            out.printf(
+                    "      metrics for Prometheus at http://127.0.0.1:%d/metrics%n",
+                    demo.metricsPort);
+        }
         out.flush();
         try {
             awaitRunning(job);
@@ -145,9 +152,13 @@ final class LiveRun {
                         "job.parallelism=2",
                         "job.checkpoint-interval=1s"));
         JobConfig cfg = JobConfig.load(null, options);
+        Configuration cluster = LocalPipeline.loopbackCluster(demo.webPort);
+        if (demo.metricsPort > 0) {
+            LoopbackPrometheusReporterFactory.configure(
+                    cluster, "127.0.0.1", Integer.toString(demo.metricsPort));
+        }
         StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(
-                        LocalPipeline.loopbackCluster(demo.webPort));
+                StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(cluster);
         FuseJob.defineFromKafka(env, cfg, false);
         return env.executeAsync("avfuse-demo");
     }

@@ -4,7 +4,6 @@ import io.avfuse.connectors.broker.KafkaBroker;
 import io.avfuse.jobs.encode.WordVocabulary;
 import io.avfuse.jobs.model.FusionTrainer;
 import io.avfuse.jobs.model.ModelManifest;
-import io.avfuse.jobs.train.BenchmarkModel;
 import io.avfuse.jobs.train.ClipRecording;
 import io.avfuse.jobs.train.LabelledWindows;
 import java.io.OutputStream;
@@ -52,7 +51,13 @@ final class TrainingRun {
         long started = System.nanoTime();
         FusionTrainer.Result result =
                 new FusionTrainer(options, indentedStream())
-                        .train(manifest, tokenizer, data.windows(), data.labels(), modelDir);
+                        .train(
+                                manifest,
+                                tokenizer,
+                                demo.architecture.pretrained(),
+                                data.windows(),
+                                data.labels(),
+                                modelDir);
         out.printf(
                 "      model %s: held-out accuracy %s at epoch %d (%d train / %d held-out"
                         + " windows, %.0f s); saved to %s%n",
@@ -67,14 +72,10 @@ final class TrainingRun {
         return modelDir;
     }
 
-    private ModelManifest manifest(int vocabulary, List<String> features) {
-        return BenchmarkModel.manifest(
-                "demo-" + demo.fusion.name().toLowerCase(java.util.Locale.ROOT) + "-s" + demo.seed,
-                demo.fusion,
-                demo.videoPooling,
-                EMBEDDING,
-                vocabulary,
-                features);
+    ModelManifest manifest(int vocabulary, List<String> features) {
+        String fusion = demo.architecture.fusion.name().toLowerCase(java.util.Locale.ROOT);
+        return demo.architecture.manifest(
+                "demo-" + fusion + "-s" + demo.seed, EMBEDDING, vocabulary, features);
     }
 
     /** The trainer's per-epoch lines, indented into the demo's output. */

@@ -8,10 +8,10 @@ import java.util.List;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The fusion job's entry point for a running cluster ({@code POST /jars/:id/run}, {@code flink
- * run}): the same job as {@link FuseJob}, but its main method never calls {@code System.exit},
- * since on a session cluster it runs inside the JobManager's JVM. A bad option throws, and the REST
- * call answers with the message.
+ * The fusion job's entry point for a session cluster ({@code POST /jars/:id/run}, {@code flink
+ * run}): the same job as {@link FuseJob}, but it never calls {@code System.exit}. On a session
+ * cluster {@code main} runs inside the JobManager's JVM, where {@link FuseJob#main}'s exit on a bad
+ * option would end the whole cluster; here the exception goes back to the REST call instead.
  *
  * <p>{@code entryClass=io.avfuse.jobs.deploy.ClusterFuseJob, programArgs: --set
  * model.dir=/models/v1 --set kafka.bootstrap-servers=127.0.0.1:9092}

@@ -8,5 +8,10 @@ public enum AudioEncoderKind {
      * Frozen Silero VAD speech probabilities per 32 ms chunk {@code (B, chunks)} ({@link
      * SileroSpeechActivity}), then a trainable MLP; needs 16 kHz.
      */
-    SILERO_VAD
+    SILERO_VAD,
+    /**
+     * Strided 1-D convolutions over the raw mono samples {@code (B, 1, S)} ({@link
+     * WaveformEncoder}): the model learns its own filter bank.
+     */
+    WAVEFORM
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
@@ -13,13 +14,14 @@ import ai.djl.util.PairList;
 
 /**
  * The K sampled frames of a window {@code (B, K, 3, H, W)} with their mask {@code (B, K)} (1 for a
- * real frame, 0 for padding when a window had fewer than K) to one embedding {@code (B, E)}: a CNN
- * per frame, {@link TemporalPooling} over the real frames only, projection, L2 normalisation.
+ * real frame, 0 for padding when a window had fewer than K) to one embedding {@code (B, E)}: a
+ * frame encoder ({@link FrameEncoderKind}: CNN or ViT) per frame, {@link TemporalPooling} over the
+ * real frames only, projection, L2 normalisation.
  */
 public final class VideoEncoder extends AbstractBlock {
     private final int embedding;
     private final TemporalPooling pooling;
-    private final SequentialBlock frames;
+    private final Block frames;
     private final SequentialBlock projection;
     private final Parameter position;
     private final Parameter query;
@@ -29,9 +31,18 @@ public final class VideoEncoder extends AbstractBlock {
     }
 
     public VideoEncoder(int embedding, TemporalPooling pooling) {
+        this(embedding, pooling, FrameEncoderKind.CNN);
+    }
+
+    public VideoEncoder(int embedding, TemporalPooling pooling, FrameEncoderKind frameEncoder) {
         this.embedding = embedding;
         this.pooling = pooling;
-        this.frames = addChildBlock("frames", Encoders.frameFeatures());
+        Block perFrame =
+                switch (frameEncoder) {
+                    case CNN -> Encoders.frameFeatures();
+                    case VIT -> new VitFrameEncoder();
+                };
+        this.frames = addChildBlock("frames", perFrame);
         this.projection = addChildBlock("projection", Encoders.projection(embedding));
         if (pooling == TemporalPooling.ATTENTION) {
             position =

@@ -7,7 +7,10 @@ public enum FusionKind {
     LATE(LateFusionHead::new),
     EARLY(EarlyFusionHead::new),
     GATED(GatedFusionHead::new),
-    CROSS_ATTENTION(CrossAttentionFusionHead::new);
+    CROSS_ATTENTION(CrossAttentionFusionHead::new),
+    HYBRID(HybridFusionHead::new),
+    WATTS_STROGATZ(WattsStrogatzFusionHead::new),
+    PERCEIVER(PerceiverFusionHead::new);
 
     private final BiFunction<Integer, Integer, FusionHead> factory;
 

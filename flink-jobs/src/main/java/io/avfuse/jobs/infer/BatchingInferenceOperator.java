@@ -79,6 +79,8 @@ public class BatchingInferenceOperator<IN, OUT> extends AbstractStreamOperator<O
         modelTimeMs = group.histogram("modelTimeMs", new DescriptiveStatisticsHistogram(1000));
         samples = group.counter("samples");
         group.gauge("onGpu", () -> device.startsWith("gpu") ? 1 : 0);
+        // The device as a label (device="gpu:0"), so dashboards can show and group by it.
+        group.addGroup("device", device).gauge("info", () -> 1);
         int slots =
                 getContainingTask()
                         .getEnvironment()

@@ -3,6 +3,7 @@ package io.avfuse.jobs.job;
 import io.avfuse.connectors.kafka.AvroKafkaSource;
 import io.avfuse.connectors.kafka.KafkaConnection;
 import io.avfuse.connectors.serde.RecordType;
+import io.avfuse.jobs.metrics.LoopbackPrometheusReporterFactory;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.DeadLetter;
 import io.avfuse.schemas.TextEvent;
@@ -39,16 +40,32 @@ public final class AlignJob implements Callable<Integer> {
     @Mixin JobArgs args = new JobArgs();
 
     public static void main(String[] args) {
-        System.exit(JobCli.run(new AlignJob(), args));
+        JobCli.main(new AlignJob(), args);
     }
 
     @Override
     public Integer call() throws Exception {
         JobConfig cfg = args.load();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(clusterConfiguration(cfg));
         defineFromKafka(env, cfg, false);
         env.execute("avfuse-align");
         return 0;
+    }
+
+    /**
+     * What a local run adds to its MiniCluster's configuration: the loopback Prometheus reporter
+     * when {@code metrics.prometheus.port} is set. A job submitted to a cluster runs under the
+     * cluster's reporters instead.
+     */
+    public static Configuration clusterConfiguration(JobConfig cfg) {
+        Configuration conf = new Configuration();
+        cfg.getOptional(JobOptions.PROMETHEUS_PORT)
+                .ifPresent(
+                        port ->
+                                LoopbackPrometheusReporterFactory.configure(
+                                        conf, cfg.get(JobOptions.PROMETHEUS_HOST), port));
+        return conf;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.avfuse.jobs.job;
 
 import io.avfuse.connectors.kafka.KafkaConnection;
 import io.avfuse.connectors.serde.RecordType;
+import io.avfuse.jobs.fuse.PredictionMetrics;
 import io.avfuse.jobs.model.ModelDirectory;
 import io.avfuse.jobs.model.Scored;
 import io.avfuse.jobs.swap.HotSwapInferenceOperator;
@@ -44,7 +45,7 @@ public final class FuseJob implements Callable<Integer> {
             DataStream<DeadLetter> deadLetters) {}
 
     public static void main(String[] args) {
-        System.exit(JobCli.run(new FuseJob(), args));
+        JobCli.main(new FuseJob(), args);
     }
 
     /** The wiring: sources in, the three output streams out. */
@@ -75,7 +76,7 @@ public final class FuseJob implements Callable<Integer> {
                                         cfg.get(JobOptions.CPU_THREADS)))
                         .uid("infer-v1");
         DataStream<Prediction> predictions =
-                scored.map(s -> s.prediction)
+                scored.map(new PredictionMetrics())
                         .returns(new AvroTypeInfo<>(Prediction.class))
                         .name("predictions")
                         .uid("predictions-v1");
@@ -138,7 +139,9 @@ public final class FuseJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobConfig cfg = args.load();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(
+                        AlignJob.clusterConfiguration(cfg));
         defineFromKafka(env, cfg, false);
         env.execute("avfuse-fuse");
         return 0;

@@ -27,4 +27,16 @@ final class JobCli {
                 });
         return cli.execute(args);
     }
+
+    /**
+     * A job's {@code main}: exits the JVM only on failure. In Flink's application mode {@code main}
+     * runs inside the JobManager, where an exit after a (detached) submission would end the
+     * JobManager with it.
+     */
+    static void main(Object command, String[] args) {
+        int code = run(command, args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
 }

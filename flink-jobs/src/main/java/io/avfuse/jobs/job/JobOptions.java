@@ -219,6 +219,21 @@ public final class JobOptions {
                                     + " in-memory default caps state at 5 MB, which the aligner"
                                     + " exceeds while catching up on a backlog).");
 
+    // --- Metrics (local runs; a cluster configures its reporters in its config.yaml) -----------
+    public static final ConfigOption<String> PROMETHEUS_PORT =
+            key("metrics.prometheus.port")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Serve the job's metrics for Prometheus at this port or range (9249,"
+                                    + " 9250-9260) when the job runs on a local MiniCluster"
+                                    + " (bin/avfuse align|fuse); unset: no reporter.");
+    public static final ConfigOption<String> PROMETHEUS_HOST =
+            key("metrics.prometheus.host")
+                    .stringType()
+                    .defaultValue("127.0.0.1")
+                    .withDescription("Address the metrics endpoint binds.");
+
     /** Every declared option, for validation and {@code --help}. */
     public static final List<ConfigOption<?>> ALL =
             List.of(
@@ -268,5 +283,7 @@ public final class JobOptions {
                     RESTART_ATTEMPTS,
                     RESTART_DELAY,
                     CHECKPOINT_INTERVAL,
-                    CHECKPOINT_DIR);
+                    CHECKPOINT_DIR,
+                    PROMETHEUS_PORT,
+                    PROMETHEUS_HOST);
 }

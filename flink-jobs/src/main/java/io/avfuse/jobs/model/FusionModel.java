@@ -17,18 +17,20 @@ import io.avfuse.jobs.encode.MiniLmTextEmbedder;
 import io.avfuse.jobs.encode.SileroSpeechActivity;
 import io.avfuse.jobs.encode.TextEncoder;
 import io.avfuse.jobs.encode.VideoEncoder;
+import io.avfuse.jobs.encode.WaveformEncoder;
 import io.avfuse.jobs.fuse.FusionHead;
 
 /**
  * The whole model: four encoders into the joint space, then the fusion head.
  *
  * <p>Inputs ({@link #inputShapes}): frames {@code (B, K, 3, H, W)}, frame mask {@code (B, K)},
- * log-mel {@code (B, 1, M, T)} (or Silero VAD speech probabilities {@code (B, chunks)}), token ids
- * {@code (B, L)} (or MiniLM sentence embeddings {@code (B, 384)}), metadata {@code (B, F)},
- * presence {@code (B, 4)}. The pretrained encoders run before this block ({@link WindowBatch});
- * here only their trainable projections live. Outputs: logits {@code (B, C)}, the fused embedding,
- * then the video, audio, text and metadata embeddings, each {@code (B, E)} and L2-normalised. The
- * fused embedding is the normalised mean of the present modalities' embeddings.
+ * log-mel {@code (B, 1, M, T)} (or Silero VAD speech probabilities {@code (B, chunks)}, or the
+ * waveform {@code (B, 1, S)}), token ids {@code (B, L)} (or MiniLM sentence embeddings {@code (B,
+ * 384)}), metadata {@code (B, F)}, presence {@code (B, 4)}. The pretrained encoders run before this
+ * block ({@link WindowBatch}); here only their trainable projections live. Outputs: logits {@code
+ * (B, C)}, the fused embedding, then the video, audio, text and metadata embeddings, each {@code
+ * (B, E)} and L2-normalised. The fused embedding is the normalised mean of the present modalities'
+ * embeddings.
  */
 public final class FusionModel extends AbstractBlock {
     private final ModelManifest manifest;
@@ -42,13 +44,18 @@ public final class FusionModel extends AbstractBlock {
     public FusionModel(ModelManifest manifest) {
         this.manifest = manifest;
         int e = manifest.embedding();
-        video = addChildBlock("video", new VideoEncoder(e, manifest.videoPooling()));
+        video =
+                addChildBlock(
+                        "video",
+                        new VideoEncoder(e, manifest.videoPooling(), manifest.frameEncoder()));
         audio =
                 addChildBlock(
                         "audio",
                         switch (manifest.audioEncoder()) {
                             case LOG_MEL -> Encoders.audio(e);
                             case SILERO_VAD -> Encoders.speechActivity(e);
+                            case WAVEFORM ->
+                                    WaveformEncoder.create(e, manifest.audio().sampleRate());
                         });
         text =
                 addChildBlock(
@@ -70,6 +77,7 @@ public final class FusionModel extends AbstractBlock {
             switch (m.audioEncoder()) {
                 case LOG_MEL -> new Shape(b, 1, m.audio().nMels(), m.audioFrames());
                 case SILERO_VAD -> new Shape(b, speechChunks(m));
+                case WAVEFORM -> new Shape(b, 1, m.audioSamples());
             },
             switch (m.textEncoder()) {
                 case WORDS -> new Shape(b, m.maxTokens());

@@ -194,7 +194,11 @@ public final class ModelDirectory {
                             + " for the model its manifest"
                             + " describes ("
                             + manifest.fusion()
-                            + ", embedding "
+                            + ", "
+                            + manifest.frameEncoder()
+                            + " frames, "
+                            + manifest.audioEncoder()
+                            + " audio, embedding "
                             + manifest.embedding()
                             + ", "
                             + manifest.labels().size()

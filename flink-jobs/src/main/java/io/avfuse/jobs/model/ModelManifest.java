@@ -111,7 +111,12 @@ public record ModelManifest(
     }
 
     public int audioFrames() {
-        return audio.frames(Math.toIntExact(windowUs * audio.sampleRate() / 1_000_000L));
+        return audio.frames(audioSamples());
+    }
+
+    /** Mono samples per window at the model's rate: the waveform encoder's input length. */
+    public int audioSamples() {
+        return Math.toIntExact(windowUs * audio.sampleRate() / 1_000_000L);
     }
 
     /** This manifest as another version (a retrained model of the same architecture). */

@@ -106,6 +106,7 @@ public final class WindowBatch {
                 switch (manifest.audioEncoder()) {
                     case LOG_MEL -> mel.compute(manager.create(mono)).expandDims(1);
                     case SILERO_VAD -> manager.create(pretrained.speech().probabilities(mono));
+                    case WAVEFORM -> manager.create(mono).expandDims(1);
                 };
         NDArray textIn =
                 switch (manifest.textEncoder()) {

@@ -5,13 +5,16 @@ import io.avfuse.jobs.model.FusionInference;
 import io.avfuse.jobs.model.Scored;
 import io.avfuse.schemas.AlignedWindow;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -29,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * <p>Metrics (group {@code avfuse.model}): {@code modelSwaps} and {@code modelLoadFailures}
  * (counters), {@code modelLoadFailing} (1 from a refused announcement until a later load succeeds),
  * {@code modelVersionHash} (a non-negative hash of the serving manifest version: equal across
- * subtasks once they all serve the same version).
+ * subtasks once they all serve the same version), and per version seen {@code version.<v>.serving}
+ * (a {@code version} label; 1 while that version serves, else 0).
  *
  * <p>{@code windows.transform("infer", type, new HotSwapInferenceOperator(modelDir, swaps, 32, 50,
  * 0))}
@@ -48,6 +52,9 @@ public class HotSwapInferenceOperator extends BatchingInferenceOperator<AlignedW
     private transient Counter swaps;
     private transient Counter failures;
     private transient volatile int versionHash;
+    private transient volatile String servingVersion;
+    private transient MetricGroup modelGroup;
+    private transient Set<String> versionsSeen;
 
     /**
      * @param modelDir the model served at a fresh start ({@code model.dir})
@@ -96,10 +103,12 @@ public class HotSwapInferenceOperator extends BatchingInferenceOperator<AlignedW
     @Override
     public void open() throws Exception {
         var group = getMetricGroup().addGroup("avfuse").addGroup("model");
+        modelGroup = group;
+        versionsSeen = new HashSet<>();
         swaps = group.counter("modelSwaps");
         failures = group.counter("modelLoadFailures", new ThreadSafeSimpleCounter());
         super.open(); // opens the restored or configured model
-        versionHash = hash(model.manifest().version());
+        serving(model.manifest().version());
         loader = new ModelLoader(settings, model.device(), failures, subtaskName());
         loader.serving(model.activeDir(), model.manifest());
         if (model.restoreProblem() != null) {
@@ -124,7 +133,7 @@ public class HotSwapInferenceOperator extends BatchingInferenceOperator<AlignedW
         FusionInference old =
                 model.switchTo(next.announcement().dir(), next.inference(), next.manifest());
         loader.serving(model.activeDir(), model.manifest());
-        versionHash = hash(model.manifest().version());
+        serving(model.manifest().version());
         swaps.inc();
         old.close();
         LOG.info(
@@ -150,6 +159,19 @@ public class HotSwapInferenceOperator extends BatchingInferenceOperator<AlignedW
             }
         } finally {
             super.close();
+        }
+    }
+
+    /** Points the version metrics at {@code version}, registering its gauge the first time. */
+    private void serving(String version) {
+        servingVersion = version;
+        versionHash = hash(version);
+        if (versionsSeen.add(version)) {
+            modelGroup
+                    .addGroup("version", version)
+                    .gauge(
+                            "serving",
+                            (Gauge<Integer>) () -> version.equals(servingVersion) ? 1 : 0);
         }
     }
 

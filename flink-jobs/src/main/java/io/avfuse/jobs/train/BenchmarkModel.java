@@ -1,7 +1,10 @@
 package io.avfuse.jobs.train;
 
+import io.avfuse.jobs.encode.AudioEncoderKind;
+import io.avfuse.jobs.encode.FrameEncoderKind;
 import io.avfuse.jobs.encode.LogMelSpectrogram;
 import io.avfuse.jobs.encode.TemporalPooling;
+import io.avfuse.jobs.encode.TextEncoderKind;
 import io.avfuse.jobs.fuse.FusionKind;
 import io.avfuse.jobs.model.ModelManifest;
 import java.util.List;
@@ -25,6 +28,21 @@ public final class BenchmarkModel {
             int embedding,
             int vocabulary,
             List<String> features) {
+        return manifest(
+                version, fusion, pooling, embedding, vocabulary, features, null, null, null);
+    }
+
+    /** The same with the encoders named; {@code null} takes the manifest's default. */
+    public static ModelManifest manifest(
+            String version,
+            FusionKind fusion,
+            TemporalPooling pooling,
+            int embedding,
+            int vocabulary,
+            List<String> features,
+            FrameEncoderKind frameEncoder,
+            AudioEncoderKind audioEncoder,
+            TextEncoderKind textEncoder) {
         return new ModelManifest(
                 ModelManifest.ARCHITECTURE,
                 version,
@@ -42,9 +60,9 @@ public final class BenchmarkModel {
                 5f,
                 1_000_000,
                 pooling,
-                null,
-                null,
-                null,
+                frameEncoder,
+                audioEncoder,
+                textEncoder,
                 null,
                 null);
     }

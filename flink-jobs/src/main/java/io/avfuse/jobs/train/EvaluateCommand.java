@@ -80,8 +80,10 @@ public final class EvaluateCommand implements Callable<Integer> {
                         spec.commandLine(), p + ": no such model directory");
             }
         }
-        LabelledWindows windows =
-                data.load(Files.createTempDirectory("avfuse-eval-data"), seed, console);
+        LabelledWindows windows;
+        try (ScratchDirectory work = ScratchDirectory.create("avfuse-eval-data")) {
+            windows = data.load(work.path(), seed, console);
+        }
         Evaluation evaluated;
         String version;
         try (ModelDirectory.Loaded m = ModelDirectory.load(model, Device.cpu())) {

@@ -1,13 +1,11 @@
 package io.avfuse.jobs.train;
 
-import io.avfuse.jobs.encode.TemporalPooling;
+import io.avfuse.jobs.encode.PretrainedFiles;
 import io.avfuse.jobs.encode.WordVocabulary;
-import io.avfuse.jobs.fuse.FusionKind;
 import io.avfuse.jobs.model.FusionTrainer;
 import io.avfuse.jobs.model.ModelManifest;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -51,20 +49,7 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Model version (default: derived from the settings).")
     String versionName;
 
-    @Option(
-            names = "--fusion",
-            paramLabel = "KIND",
-            defaultValue = "GATED",
-            description = "Fusion head: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    FusionKind fusion;
-
-    @Option(
-            names = "--video-pooling",
-            paramLabel = "KIND",
-            defaultValue = "MEAN",
-            description =
-                    "Temporal pooling of the frames: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-    TemporalPooling videoPooling;
+    @Mixin ArchitectureOptions architecture = new ArchitectureOptions();
 
     @Option(
             names = "--embedding",
@@ -175,13 +160,25 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter console = spec.commandLine().getOut();
         FusionTrainer.Options options;
+        PretrainedFiles pretrained;
         try {
             data.validate();
             options = options();
+            pretrained = architecture.pretrained();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        Path work = Files.createTempDirectory("avfuse-train-data");
+        try (ScratchDirectory work = ScratchDirectory.create("avfuse-train-data")) {
+            return train(console, options, pretrained, work.path());
+        }
+    }
+
+    private int train(
+            PrintWriter console,
+            FusionTrainer.Options options,
+            PretrainedFiles pretrained,
+            Path work)
+            throws Exception {
         LabelledWindows windows = data.load(work, seed, console);
         Path tokenizer = work.resolve("tokenizer.json");
         WordVocabulary words = WordVocabulary.build(windows.captions(), 256);
@@ -193,13 +190,15 @@ public final class TrainCommand implements Callable<Integer> {
                         : String.format(
                                 Locale.ROOT,
                                 "%s-%s%s-s%d",
-                                fusion.name().toLowerCase(Locale.ROOT),
+                                architecture.fusion.name().toLowerCase(Locale.ROOT),
                                 dropoutOff() ? "nodrop" : "drop",
                                 contrastive > 0 ? "-clip" : "",
                                 seed);
+        // The data's classes name the outputs (a topic's labels need not be the benchmark's).
         ModelManifest manifest =
-                BenchmarkModel.manifest(
-                        version, fusion, videoPooling, embedding, vocabulary, windows.features());
+                architecture
+                        .manifest(version, embedding, vocabulary, windows.features())
+                        .withLabels(windows.classes());
         console.printf(
                 "training %s on %d windows (%d classes)%n",
                 version, windows.size(), windows.classes().size());
@@ -208,7 +207,13 @@ public final class TrainCommand implements Callable<Integer> {
         PrintStream lines = new PrintStream(System.out, true);
         FusionTrainer.Result r =
                 new FusionTrainer(options, lines)
-                        .train(manifest, tokenizer, windows.windows(), windows.labels(), out);
+                        .train(
+                                manifest,
+                                tokenizer,
+                                pretrained,
+                                windows.windows(),
+                                windows.labels(),
+                                out);
         console.printf(
                 Locale.ROOT,
                 "model %s: held-out accuracy %.3f at epoch %d (%d train / %d held-out windows,"

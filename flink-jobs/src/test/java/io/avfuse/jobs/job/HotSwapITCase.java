@@ -190,6 +190,10 @@ class HotSwapITCase {
             assertThat(metricValues(id, "modelLoadFailures")).containsExactly(1L, 1L);
             long v2Hash = HotSwapInferenceOperator.hash("v2");
             assertThat(metricValues(id, "modelVersionHash")).containsExactly(v2Hash, v2Hash);
+            // The version label: v2 serves on both subtasks, v1 no longer; the broken v3 never did.
+            assertThat(metricValues(id, "version.v2.", "serving")).containsExactly(1L, 1L);
+            assertThat(metricValues(id, "version.v1.", "serving")).containsExactly(0L, 0L);
+            assertThat(metricValues(id, "version.v3.", "serving")).isEmpty();
 
             Map<String, Long> perVersion =
                     predicted.values().stream()
@@ -278,6 +282,11 @@ class HotSwapITCase {
 
     /** The value of {@code avfuse.model.<name>} on each inference subtask. */
     private static List<Long> metricValues(JobID id, String name) {
+        return metricValues(id, "", name);
+    }
+
+    /** The value of {@code avfuse.model.<subgroup><name>} on each inference subtask. */
+    private static List<Long> metricValues(JobID id, String subgroup, String name) {
         assertThat(id).isNotNull();
         List<Long> values = new ArrayList<>();
         for (var group : METRICS.getMetricsByGroup().entrySet()) {
@@ -285,7 +294,7 @@ class HotSwapITCase {
             String identifier = group.getKey().getMetricIdentifier(name);
             // Identifiers hold the job name and operator scope; this test runs one job.
             if (m == null
-                    || !identifier.endsWith(".avfuse.model." + name)
+                    || !identifier.endsWith(".avfuse.model." + subgroup + name)
                     || !identifier.contains(".hot-swap-it.")) {
                 continue;
             }

@@ -45,6 +45,11 @@ final class Scenario {
         return this;
     }
 
+    /** Every event so far (after {@link #produce}: with the clock stream's). */
+    List<ModalityEvent> events() {
+        return List.copyOf(events);
+    }
+
     void produce(KafkaBrokerExtension kafka, List<ProducerRecord<byte[], byte[]>> extra)
             throws Exception {
         events.add(ModalityEvent.of(AlignFixtures.frame("clock", 500)));

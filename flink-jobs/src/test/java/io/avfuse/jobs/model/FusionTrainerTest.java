@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * frames), so audio or video alone can reach only 50%. The trained model must get at least 90% held
  * out with both, and about half with either one masked.
  */
-class FusionTrainerTest {
+public class FusionTrainerTest {
     @TempDir Path tmp;
 
     @Test
@@ -113,7 +113,7 @@ class FusionTrainerTest {
     }
 
     /** Accuracy with modality {@code masked} (0 video, 1 audio) marked missing. */
-    private static double accuracyWith(
+    static double accuracyWith(
             ModelDirectory.Loaded m,
             WindowBatch batcher,
             List<AlignedWindow> w,
@@ -376,7 +376,7 @@ class FusionTrainerTest {
         }
     }
 
-    private static AlignedWindow window(int i, boolean high, boolean bright, Random rnd) {
+    public static AlignedWindow window(int i, boolean high, boolean bright, Random rnd) {
         List<WindowFrame> frames = new ArrayList<>();
         for (int f = 0; f < 2; f++) {
             byte[] gray = new byte[16 * 16];
