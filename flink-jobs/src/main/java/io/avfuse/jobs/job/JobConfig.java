@@ -230,7 +230,11 @@ public final class JobConfig {
         }
     }
 
-    private static String suggestion(String key, Set<String> known) {
+    /**
+     * {@code " (did you mean 'k'?)"} for the known key nearest to {@code key} (edit distance at
+     * most 3), or {@code ""}.
+     */
+    public static String suggestion(String key, java.util.Collection<String> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {
