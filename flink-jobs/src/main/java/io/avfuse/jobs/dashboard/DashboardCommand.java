@@ -1,5 +1,7 @@
 package io.avfuse.jobs.dashboard;
 
+import io.avfuse.connectors.kafka.KafkaAccess;
+import io.avfuse.connectors.kafka.KafkaConnection;
 import io.avfuse.connectors.kafka.TopicNames;
 import io.avfuse.connectors.serde.WireFormat;
 import java.io.PrintWriter;
@@ -115,9 +117,19 @@ public final class DashboardCommand implements Callable<Integer> {
     WireFormat wireFormat;
 
     @Option(
+            names = "--kafka-config",
+            paramLabel = "FILE",
+            description =
+                    "Kafka client properties file (security.protocol, sasl.*, ssl.*); default:"
+                            + " the file $AVFUSE_KAFKA_CONFIG names.")
+    Path kafkaConfig;
+
+    @Option(
             names = "--kafka-property",
             paramLabel = "KEY=VALUE",
-            description = "Extra consumer property (repeatable), e.g. security settings.")
+            description =
+                    "Extra consumer property (repeatable); wins over --kafka-config. Keep"
+                            + " secrets in the file, not here.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
     public static void main(String[] args) {
@@ -145,11 +157,40 @@ public final class DashboardCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--from: " + e.getMessage());
         }
+        Map<String, String> clientProperties = new LinkedHashMap<>();
+        try {
+            KafkaConnection.to(bootstrap)
+                    .withConfigFileOrEnvironment(kafkaConfig)
+                    .clientProperties()
+                    .forEach((k, v) -> clientProperties.put(k.toString(), v.toString()));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        clientProperties.remove("bootstrap.servers");
+        clientProperties.putAll(kafkaProperties);
+        if (!clientProperties
+                .getOrDefault("security.protocol", "PLAINTEXT")
+                .equalsIgnoreCase("PLAINTEXT")) {
+            // Refused credentials end the command here; a broker that is not up yet does not:
+            // the feed keeps retrying and the page shows why.
+            try {
+                KafkaConnection kafka = KafkaConnection.to(bootstrap);
+                for (Map.Entry<String, String> e : clientProperties.entrySet()) {
+                    kafka = kafka.with(e.getKey(), e.getValue());
+                }
+                KafkaAccess.check(kafka, java.time.Duration.ofSeconds(10));
+            } catch (KafkaAccess.KafkaAccessException e) {
+                if (e.isAuthentication()) {
+                    spec.commandLine().getErr().println("avfuse dashboard: " + e.getMessage());
+                    return 3;
+                }
+            }
+        }
         PrintWriter out = spec.commandLine().getOut();
         Dashboard.Settings settings =
                 new Dashboard.Settings(
                         bootstrap,
-                        kafkaProperties,
+                        clientProperties,
                         predictionsTopic,
                         embeddingsTopic,
                         framesTopic,
