@@ -68,6 +68,7 @@ else
   p1=(20 60 32 5); p2=(256 32 5); p5=(200 10 5); p6=(20 30 5); p7=(1000 60 5)
 fi
 
+want P6 && run P6 900 3g "$jobs_cp" io.avfuse.jobs.bench.LiveBenchmark latency "${p6[@]}"
 want AB && run AB 300 1g "$jobs_cp" io.avfuse.jobs.align.AudioPathBenchmark 7 2000
 want P2 && run P2 600 3g "$jobs_cp" io.avfuse.jobs.bench.InferenceBenchmark "${p2[@]}"
 want P3 && run P3 600 2g "$jobs_cp" io.avfuse.jobs.bench.TorchScriptBenchmark "$model_pt" 32 1 100 5
@@ -76,7 +77,6 @@ want P4 && { [[ -f $megamind ]] && run P4 600 2g "$conn_cp" io.avfuse.connectors
 want P5 && run P5 900 2g "$jobs_cp" io.avfuse.jobs.bench.AlignBenchmark "${p5[@]}"
 want P1 && run P1 1500 3g "$jobs_cp" io.avfuse.jobs.bench.EndToEndBenchmark "${p1[@]}"
 want SCALE && run SCALE 1500 3g "$jobs_cp" io.avfuse.jobs.bench.EndToEndBenchmark 20 30 32 5 1,2
-want P6 && run P6 900 3g "$jobs_cp" io.avfuse.jobs.bench.LiveBenchmark latency "${p6[@]}"
 want P7 && run P7 1800 3g "$jobs_cp" io.avfuse.jobs.bench.LiveBenchmark heap "${p7[@]}"
 
 echo

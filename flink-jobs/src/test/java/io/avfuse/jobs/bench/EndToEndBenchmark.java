@@ -101,6 +101,10 @@ public final class EndToEndBenchmark {
                         endToEnd(bootstrap, model, batch, r, parallelisms[0], windows.size());
                 e2e[r] = job[0];
                 scaled[0][r] = job[0];
+                // The MiniCluster and its Kafka clients shut down in the background after a job
+                // finishes; without a pause the direct calls shared the cores with that (direct
+                // rates of 45 to 890 win/s within one run). Each end-to-end run settles too.
+                settle();
                 called[r] = direct(direct, windows, batch);
                 System.out.printf(
                         "  run %d: end-to-end %.1f win/s (%d windows, mean batch %.1f, %d dead"
@@ -203,6 +207,7 @@ public final class EndToEndBenchmark {
     private static double[] endToEnd(
             String bootstrap, Path model, int batch, int round, int parallelism, int expected)
             throws Exception {
+        settle();
         String run = round + "-p" + parallelism;
         String predictions = "p1.predictions." + run;
         List<String> opts = options(bootstrap, "p1-fuse-" + run, parallelism);
@@ -288,6 +293,11 @@ public final class EndToEndBenchmark {
                                         Prediction.class)),
                 f.embeddings(),
                 f.deadLetters());
+    }
+
+    private static void settle() throws InterruptedException {
+        System.gc();
+        Thread.sleep(3_000);
     }
 
     private static double direct(

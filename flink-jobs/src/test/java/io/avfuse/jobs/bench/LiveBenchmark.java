@@ -94,9 +94,6 @@ public final class LiveBenchmark {
                                     "align.hop=" + windowUs / 1000 + "ms",
                                     "job.parallelism=1",
                                     "job.checkpoint-interval=1s"));
-            if (heap) {
-                opts.add("align.max-pending-windows=8");
-            }
             JobConfig cfg = JobConfig.load(null, opts);
             Configuration conf = new Configuration();
             conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
