@@ -27,6 +27,9 @@ echo "building (test-compile, offline) ..." | tee -a "$log"
   { echo "build failed, see $log"; exit 1; }
 
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
+# Idle libtorch OpenMP teams (one per calling thread: each job's task thread, then main for P1's
+# direct calls) otherwise spin and slowed P1's direct calls up to 6x (docs/benchmarks.md).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 export DJL_CACHE_DIR="$root/.cache/djl" ENGINE_CACHE_DIR="$root/.cache/djl-engines"
 mkdir -p "$root/flink-jobs/target/tmp"
 jvm=(-XX:+UseParallelGC
