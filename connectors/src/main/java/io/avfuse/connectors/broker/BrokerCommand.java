@@ -87,6 +87,23 @@ public final class BrokerCommand implements Callable<Integer> {
     boolean keepData;
 
     @Option(
+            names = "--sasl-ssl",
+            description =
+                    "Broker listeners speak SASL_SSL with SCRAM-SHA-512 only (throwaway CA made at"
+                            + " start); implied by --scram-user.")
+    boolean saslSsl;
+
+    @Option(
+            names = "--scram-user",
+            paramLabel = "NAME",
+            description =
+                    "A SCRAM-SHA-512 user with a random password (repeatable); its client settings"
+                            + " are written to client-NAME.properties in the data directory, for"
+                            + " --kafka-config or AVFUSE_KAFKA_CONFIG. Default with --sasl-ssl:"
+                            + " avfuse.")
+    List<String> scramUsers = new ArrayList<>();
+
+    @Option(
             names = {"-v", "--verbose"},
             description = "On failure, print the failing node's log tail too.")
     boolean verbose;
@@ -133,6 +150,15 @@ public final class BrokerCommand implements Callable<Integer> {
         if (!noTopics && !topics.isEmpty()) {
             out.printf("Topics (%d partition(s) each): %s%n", partitions, String.join(",", topics));
         }
+        for (String user : users()) {
+            Path file =
+                    broker.writeClientConfig(
+                            user, broker.dataDir().resolve("client-" + user + ".properties"));
+            out.printf(
+                    "SASL_SSL client settings for %s: %s (--kafka-config FILE, kafka.config-file=FILE"
+                            + " or AVFUSE_KAFKA_CONFIG=FILE)%n",
+                    user, file);
+        }
         out.flush();
         // Ctrl-C runs the broker's shutdown hook, which stops the nodes; this loop only notices a
         // node that dies on its own.
@@ -156,10 +182,23 @@ public final class BrokerCommand implements Callable<Integer> {
                             .heap(heap)
                             .brokerProperties(brokerProperties)
                             .keepData(keepData);
+            if (saslSsl || !scramUsers.isEmpty()) {
+                builder.saslSsl();
+                for (String user : users()) {
+                    builder.scramUser(user, TlsMaterial.randomSecret());
+                }
+            }
             return dataDir == null ? builder : builder.dataDir(dataDir);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+    }
+
+    private List<String> users() {
+        if (!scramUsers.isEmpty()) {
+            return scramUsers;
+        }
+        return saslSsl ? List.of("avfuse") : List.of();
     }
 
     private static int watch(KafkaBroker broker, PrintWriter err) {

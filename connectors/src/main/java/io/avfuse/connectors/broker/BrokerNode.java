@@ -79,19 +79,29 @@ final class BrokerNode {
         }
     }
 
-    /** Starts formatting this node's log dir; the caller waits for the returned process. */
-    Process startFormat(ChildJvm jvm, String clusterId) throws IOException {
-        return jvm.launch(
-                STORAGE_TOOL_MAIN,
+    /**
+     * Starts formatting this node's log dir; the caller waits for the returned process and then
+     * deletes {@link #formatArgFile()}. {@code extraArgs} (SCRAM users with their passwords) go
+     * through that owner-only argument file, so they never show in a process listing.
+     */
+    Process startFormat(ChildJvm jvm, String clusterId, List<String> extraArgs) throws IOException {
+        List<String> args = new java.util.ArrayList<>();
+        args.addAll(
                 List.of(
                         "format",
                         "--cluster-id",
                         clusterId,
                         "--config",
                         configFile().toString(),
-                        "--ignore-formatted"),
-                dir,
-                logFile());
+                        "--ignore-formatted"));
+        args.addAll(extraArgs);
+        return extraArgs.isEmpty()
+                ? jvm.launch(STORAGE_TOOL_MAIN, args, dir, logFile())
+                : jvm.launchWithArgFile(STORAGE_TOOL_MAIN, args, dir, logFile(), formatArgFile());
+    }
+
+    Path formatArgFile() {
+        return dir.resolve("format.args");
     }
 
     synchronized void start(ChildJvm jvm) {

@@ -58,6 +58,38 @@ final class ChildJvm {
                 .start();
     }
 
+    /**
+     * Like {@link #launch}, but the main class and {@code args} go into {@code argFile} (readable
+     * by the owner only) which the {@code java} launcher expands: they stay out of the process
+     * listing. The caller deletes the file once the child has read it.
+     */
+    Process launchWithArgFile(
+            String mainClass, List<String> args, Path workDir, Path log, Path argFile)
+            throws IOException {
+        Files.deleteIfExists(argFile);
+        Files.createFile(
+                argFile,
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        StringBuilder content = new StringBuilder();
+        content.append(OrphanGuard.class.getName()).append('\n');
+        content.append(mainClass).append('\n');
+        for (String arg : args) {
+            content.append('"').append(escapeForArgFile(arg)).append("\"\n");
+        }
+        Files.writeString(argFile, content, StandardCharsets.UTF_8);
+        List<String> command = new ArrayList<>();
+        command.add(javaExecutable.toString());
+        command.addAll(jvmOptions);
+        command.add("@" + classpathArgFile);
+        command.add("@" + argFile);
+        return new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+    }
+
     /** The last {@code lines} lines of a child's log, or a note why there are none. */
     static String tail(Path log, int lines) {
         if (!Files.isRegularFile(log)) {

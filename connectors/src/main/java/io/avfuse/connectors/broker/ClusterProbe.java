@@ -34,9 +34,11 @@ final class ClusterProbe {
             String what,
             Predicate<Set<Integer>> done,
             Collection<BrokerNode> mustRun,
+            Properties security,
             Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         Properties props = new Properties();
+        props.putAll(security);
         props.setProperty(
                 AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                 mustRun.stream()

@@ -55,6 +55,9 @@ public final class KafkaBroker implements AutoCloseable {
 
     static final String LOOPBACK = "127.0.0.1";
 
+    /** The SCRAM user the launcher itself (readiness checks, topic creation) connects as. */
+    public static final String ADMIN_USER = "avfuse-admin";
+
     private static final Pattern HEAP = Pattern.compile("\\d+[kKmMgG]?");
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
@@ -70,6 +73,8 @@ public final class KafkaBroker implements AutoCloseable {
     private final Duration startTimeout;
     private final Duration shutdownTimeout;
     private final boolean keepData;
+    private final boolean saslSsl;
+    private final Map<String, String> scramUsers;
 
     private final List<BrokerNode> nodes = new ArrayList<>();
 
@@ -80,6 +85,7 @@ public final class KafkaBroker implements AutoCloseable {
     private ChildJvm jvm;
     private Thread shutdownHook;
     private volatile String bootstrapServers;
+    private volatile TlsMaterial tls;
     private boolean started;
     private boolean closed;
 
@@ -92,6 +98,13 @@ public final class KafkaBroker implements AutoCloseable {
         this.classpath = builder.classpath;
         this.startTimeout = builder.startTimeout;
         this.keepData = builder.keepData;
+        this.saslSsl = builder.saslSsl;
+        Map<String, String> users = new LinkedHashMap<>();
+        if (saslSsl) {
+            users.put(ADMIN_USER, TlsMaterial.randomSecret());
+        }
+        users.putAll(builder.scramUsers);
+        this.scramUsers = Map.copyOf(users);
         // A clean shutdown only matters for logs that outlive the cluster; a 3-node cluster's last
         // nodes wait out Kafka's own timeouts once the quorum is gone.
         this.shutdownTimeout =
@@ -133,12 +146,22 @@ public final class KafkaBroker implements AutoCloseable {
                                 ports[2 * i + 1]));
             }
             jvm = new ChildJvm(classpath, jvmOptions(), clusterDir.resolve("classpath.args"));
+            NodeConfig.Sasl sasl = null;
+            if (saslSsl) {
+                long tlsNanos = System.nanoTime();
+                tls = TlsMaterial.generate(clusterDir.resolve("tls"));
+                LOG.info(
+                        "throwaway CA and broker key store made in {} ms",
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - tlsNanos));
+                sasl = new NodeConfig.Sasl(tls, ADMIN_USER, scramUsers.get(ADMIN_USER));
+            }
             String voters =
                     nodes.stream()
                             .map(n -> n.id() + "@" + LOOPBACK + ":" + n.controllerPort())
                             .collect(Collectors.joining(","));
             for (BrokerNode node : nodes) {
-                node.writeConfig(NodeConfig.properties(node, nodeCount, voters, extraProperties));
+                node.writeConfig(
+                        NodeConfig.properties(node, nodeCount, voters, sasl, extraProperties));
             }
             format(Uuid.randomUuid().toString());
             for (BrokerNode node : nodes) {
@@ -154,6 +177,7 @@ public final class KafkaBroker implements AutoCloseable {
                     "all " + nodeCount + " node(s) to serve as brokers",
                     seen -> seen.containsAll(all),
                     nodes,
+                    adminSecurity(),
                     startTimeout);
         } catch (IOException e) {
             close();
@@ -163,9 +187,10 @@ public final class KafkaBroker implements AutoCloseable {
             throw e;
         }
         LOG.info(
-                "Kafka ready in {} ms: bootstrap.servers={} ({} KRaft node(s), data in {})",
+                "Kafka ready in {} ms: bootstrap.servers={} ({}{} KRaft node(s), data in {})",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
                 bootstrapServers,
+                saslSsl ? "SASL_SSL with SCRAM-SHA-512, " : "",
                 nodeCount,
                 clusterDir);
         return this;
@@ -181,12 +206,69 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /**
-     * Client properties that reach this cluster: a fresh copy holding {@code bootstrap.servers}.
+     * Client properties that reach this cluster: a fresh copy holding {@code bootstrap.servers}
+     * and, on a {@link Builder#saslSsl() SASL_SSL} cluster, the built-in admin user's credentials.
      */
     public Properties adminProperties() {
-        Properties props = new Properties();
+        Properties props = adminSecurity();
         props.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         return props;
+    }
+
+    /** Whether the broker listeners speak SASL_SSL (SCRAM-SHA-512) instead of PLAINTEXT. */
+    public boolean isSaslSsl() {
+        return saslSsl;
+    }
+
+    /**
+     * What a client of this SASL_SSL cluster needs besides {@code bootstrap.servers}: {@code
+     * security.protocol}, {@code sasl.mechanism}, {@code sasl.jaas.config} for {@code user} and
+     * {@code password} (right or wrong: tests use this to fail on purpose), and the trust store
+     * holding the cluster's throwaway CA.
+     */
+    public Properties clientSecurity(String user, String password) {
+        TlsMaterial material = tls;
+        if (!saslSsl || material == null) {
+            throw new IllegalStateException("not a started SASL_SSL cluster");
+        }
+        return NodeConfig.clientSecurity(material, user, password);
+    }
+
+    /**
+     * Writes {@code user}'s client settings ({@link #clientSecurity}) as a Java properties file
+     * readable by the owner only: what {@code --kafka-config} and {@code kafka.config-file} take.
+     */
+    public Path writeClientConfig(String user, Path file) {
+        String password = scramUsers.get(user);
+        if (password == null) {
+            throw new IllegalArgumentException("no SCRAM user " + user + " on this cluster");
+        }
+        Properties props = clientSecurity(user, password);
+        try {
+            Files.deleteIfExists(file);
+            Files.createFile(
+                    file,
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            try (var out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                props.store(
+                        out, "Kafka client settings for SCRAM user " + user + " (" + this + ")");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        return file;
+    }
+
+    /** The SCRAM users created at format time, name to password (the admin user included). */
+    public Map<String, String> scramUsers() {
+        return scramUsers;
+    }
+
+    private Properties adminSecurity() {
+        return saslSsl
+                ? NodeConfig.clientSecurity(tls, ADMIN_USER, scramUsers.get(ADMIN_USER))
+                : new Properties();
     }
 
     public int nodeCount() {
@@ -274,6 +356,7 @@ public final class KafkaBroker implements AutoCloseable {
                     "the controller to fence the old node " + node,
                     seen -> !seen.contains(node),
                     others,
+                    adminSecurity(),
                     startTimeout);
         }
         target.start(jvm);
@@ -285,6 +368,7 @@ public final class KafkaBroker implements AutoCloseable {
                 "node " + node + " to rejoin",
                 seen -> seen.containsAll(expected),
                 running,
+                adminSecurity(),
                 startTimeout);
         LOG.info(
                 "Kafka node {} restarted in {} ms (pid {})",
@@ -327,8 +411,20 @@ public final class KafkaBroker implements AutoCloseable {
 
     private void format(String clusterId) throws IOException {
         List<Process> formats = new ArrayList<>();
+        List<String> scramArgs = new ArrayList<>();
+        scramUsers.forEach(
+                (user, password) -> {
+                    scramArgs.add("--add-scram");
+                    scramArgs.add(
+                            NodeConfig.SCRAM_MECHANISM
+                                    + "=[name="
+                                    + user
+                                    + ",password="
+                                    + password
+                                    + "]");
+                });
         for (BrokerNode node : nodes) {
-            Process format = node.startFormat(jvm, clusterId);
+            Process format = node.startFormat(jvm, clusterId, scramArgs);
             children.add(format);
             formats.add(format);
         }
@@ -352,6 +448,7 @@ public final class KafkaBroker implements AutoCloseable {
                                 + "\n"
                                 + node.logTail());
             }
+            Files.deleteIfExists(node.formatArgFile());
             if (format.exitValue() != 0) {
                 throw new KafkaBrokerException(
                         "formatting node "
@@ -482,8 +579,39 @@ public final class KafkaBroker implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(60);
         private Duration shutdownTimeout;
         private boolean keepData;
+        private boolean saslSsl;
+        private final Map<String, String> scramUsers = new LinkedHashMap<>();
 
         private Builder() {}
+
+        /**
+         * Broker listeners speak SASL_SSL with SCRAM-SHA-512 only (brokers among themselves too): a
+         * throwaway CA and broker key store are generated at start, SCRAM users are created when
+         * the storage is formatted. The controller listener stays PLAINTEXT on 127.0.0.1 (KRaft
+         * controllers take no SCRAM). {@link KafkaBroker#clientSecurity} gives what clients need.
+         */
+        public Builder saslSsl() {
+            this.saslSsl = true;
+            return this;
+        }
+
+        /** A SCRAM-SHA-512 user to create at format time; implies {@link #saslSsl()}. */
+        public Builder scramUser(String name, String password) {
+            if (name == null || !name.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException(
+                        "SCRAM user names take letters, digits, '.', '_' and '-', got " + name);
+            }
+            if (password == null || !password.matches("[A-Za-z0-9._-]{8,}")) {
+                throw new IllegalArgumentException(
+                        "SCRAM passwords here take 8 or more letters, digits, '.', '_' or '-'");
+            }
+            if (name.equals(ADMIN_USER)) {
+                throw new IllegalArgumentException(ADMIN_USER + " is created by KafkaBroker");
+            }
+            scramUsers.put(name, password);
+            this.saslSsl = true;
+            return this;
+        }
 
         /**
          * Number of combined broker+controller nodes, all of them voters. 1 or 3 make sense: an

@@ -2,6 +2,7 @@ package io.avfuse.connectors.broker;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 
 /** What each node's {@code server.properties} and logging configuration hold. */
@@ -46,15 +47,45 @@ final class NodeConfig {
             </Configuration>
             """;
 
+    static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+
+    /** The SASL_SSL settings of a secured cluster: TLS stores and the inter-broker user. */
+    record Sasl(TlsMaterial tls, String interBrokerUser, String interBrokerPassword) {}
+
     private NodeConfig() {}
 
-    /** The {@code server.properties} of {@code node}; {@code extra} overrides the defaults. */
+    /** Client-side {@code security.protocol}, SASL and trust settings for {@code user}. */
+    static Properties clientSecurity(TlsMaterial tls, String user, String password) {
+        Properties props = new Properties();
+        props.setProperty("security.protocol", "SASL_SSL");
+        props.setProperty("sasl.mechanism", SCRAM_MECHANISM);
+        props.setProperty("sasl.jaas.config", jaas(user, password));
+        props.setProperty("ssl.truststore.type", "PKCS12");
+        props.setProperty("ssl.truststore.location", tls.truststore().toString());
+        props.setProperty("ssl.truststore.password", tls.truststorePassword());
+        return props;
+    }
+
+    static String jaas(String user, String password) {
+        return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                + user
+                + "\" password=\""
+                + password
+                + "\";";
+    }
+
+    /**
+     * The {@code server.properties} of {@code node}; {@code sasl} (null: PLAINTEXT) secures the
+     * broker listener, {@code extra} overrides the defaults.
+     */
     static Map<String, String> properties(
-            BrokerNode node, int nodeCount, String voters, Map<String, String> extra) {
+            BrokerNode node, int nodeCount, String voters, Sasl sasl, Map<String, String> extra) {
         String replication = String.valueOf(Math.min(nodeCount, 3));
         String minIsr = String.valueOf(Math.min(nodeCount, 2));
+        String brokerListener = sasl == null ? "PLAINTEXT" : "SASL_SSL";
         String listeners =
-                "PLAINTEXT://"
+                brokerListener
+                        + "://"
                         + KafkaBroker.LOOPBACK
                         + ":"
                         + node.brokerPort()
@@ -68,9 +99,25 @@ final class NodeConfig {
         props.put("controller.quorum.voters", voters);
         props.put("listeners", listeners);
         props.put("advertised.listeners", listeners);
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put(
+                "listener.security.protocol.map",
+                brokerListener + ":" + brokerListener + ",CONTROLLER:PLAINTEXT");
         props.put("controller.listener.names", "CONTROLLER");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("inter.broker.listener.name", brokerListener);
+        if (sasl != null) {
+            props.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
+            props.put("sasl.mechanism.inter.broker.protocol", SCRAM_MECHANISM);
+            props.put(
+                    "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config",
+                    jaas(sasl.interBrokerUser(), sasl.interBrokerPassword()));
+            props.put("ssl.keystore.type", "PKCS12");
+            props.put("ssl.keystore.location", sasl.tls().keystore().toString());
+            props.put("ssl.keystore.password", sasl.tls().keystorePassword());
+            props.put("ssl.truststore.type", "PKCS12");
+            props.put("ssl.truststore.location", sasl.tls().truststore().toString());
+            props.put("ssl.truststore.password", sasl.tls().truststorePassword());
+            props.put("ssl.client.auth", "none");
+        }
         props.put("log.dirs", node.dataDir().toString());
 
         props.put("num.partitions", "1");

@@ -83,9 +83,19 @@ public final class IngestCommand implements Callable<Integer> {
     String bootstrapServers;
 
     @Option(
+            names = "--kafka-config",
+            paramLabel = "FILE",
+            description =
+                    "Kafka client properties file (security.protocol, sasl.*, ssl.*...); default:"
+                            + " the file $AVFUSE_KAFKA_CONFIG names.")
+    Path kafkaConfig;
+
+    @Option(
             names = "--kafka-property",
             paramLabel = "KEY=VALUE",
-            description = "Producer property passed through (SASL, SSL, max.request.size...).")
+            description =
+                    "Producer property passed through (max.request.size...); wins over"
+                            + " --kafka-config. Keep secrets in the file, not here.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
     @Option(
@@ -408,7 +418,13 @@ public final class IngestCommand implements Callable<Integer> {
         if (dryRun) {
             return new CountingSink(false);
         }
-        KafkaConnection connection = KafkaConnection.to(bootstrapServers);
+        KafkaConnection connection;
+        try {
+            connection =
+                    KafkaConnection.to(bootstrapServers).withConfigFileOrEnvironment(kafkaConfig);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
+        }
         for (Map.Entry<String, String> e : kafkaProperties.entrySet()) {
             connection = connection.with(e.getKey(), e.getValue());
         }

@@ -1,5 +1,6 @@
 package io.avfuse.connectors.ingest;
 
+import io.avfuse.connectors.kafka.KafkaAccess;
 import io.avfuse.connectors.kafka.KafkaConnection;
 import io.avfuse.connectors.serde.AvroKafkaSerializer;
 import io.avfuse.connectors.serde.RecordType;
@@ -41,6 +42,7 @@ public final class KafkaRecordSink implements RecordSink {
     private final Topic<TextEvent> text;
     private final int maxRequestSize;
     private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    private final KafkaConnection connection;
 
     public KafkaRecordSink(
             KafkaConnection connection,
@@ -48,6 +50,7 @@ public final class KafkaRecordSink implements RecordSink {
             String videoTopic,
             String audioTopic,
             String textTopic) {
+        this.connection = connection;
         Properties props = producerProperties(connection);
         String maxRequest = props.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576");
         try {
@@ -185,6 +188,10 @@ public final class KafkaRecordSink implements RecordSink {
             try {
                 producer.partitionsFor(name);
             } catch (KafkaException e) {
+                java.util.Optional<String> auth = KafkaAccess.authenticationFailure(e, connection);
+                if (auth.isPresent()) {
+                    throw new IngestException(IngestException.PUBLISH, auth.get(), e);
+                }
                 throw new IngestException(
                         IngestException.PUBLISH,
                         "cannot reach topic "
@@ -217,6 +224,10 @@ public final class KafkaRecordSink implements RecordSink {
                 return tooLarge(
                         "a " + type + " for topic " + name,
                         "make records smaller (--width/--height, --encoding jpeg, --chunk-ms)");
+            }
+            java.util.Optional<String> auth = KafkaAccess.authenticationFailure(e, connection);
+            if (auth.isPresent()) {
+                return new IngestException(IngestException.PUBLISH, auth.get(), e);
             }
             return new IngestException(
                     IngestException.PUBLISH,

@@ -48,7 +48,20 @@ public final class TopicReader {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readAll(
             String bootstrap, String topic, boolean readCommitted, Duration timeout) {
-        Properties p = consumerProperties(bootstrap, readCommitted);
+        return readAll(KafkaConnection.to(bootstrap), topic, readCommitted, timeout);
+    }
+
+    /** Consumer settings as above, with {@code kafka}'s client properties (SASL, SSL, ...). */
+    public static Properties consumerProperties(KafkaConnection kafka, boolean readCommitted) {
+        Properties p = consumerProperties(kafka.bootstrapServers(), readCommitted);
+        p.putAll(kafka.clientProperties());
+        return p;
+    }
+
+    /** Every record of {@code topic} up to its current end, through {@code kafka}. */
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(
+            KafkaConnection kafka, String topic, boolean readCommitted, Duration timeout) {
+        Properties p = consumerProperties(kafka, readCommitted);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "avfuse-reader-" + UUID.randomUUID());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p)) {
             List<TopicPartition> partitions =
@@ -80,9 +93,16 @@ public final class TopicReader {
     public static <T extends SpecificRecord> List<T> readAll(
             String bootstrap, String topic, RecordType<T> type, Duration timeout)
             throws MalformedRecordException {
+        return readAll(KafkaConnection.to(bootstrap), topic, type, timeout);
+    }
+
+    /** Every committed record of {@code topic}, decoded, read through {@code kafka}. */
+    public static <T extends SpecificRecord> List<T> readAll(
+            KafkaConnection kafka, String topic, RecordType<T> type, Duration timeout)
+            throws MalformedRecordException {
         AvroSerde<T> serde = AvroSerde.of(type, WireFormat.SINGLE_OBJECT);
         List<T> out = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : readAll(bootstrap, topic, true, timeout)) {
+        for (ConsumerRecord<byte[], byte[]> r : readAll(kafka, topic, true, timeout)) {
             out.add(serde.decode(r.value()));
         }
         return out;

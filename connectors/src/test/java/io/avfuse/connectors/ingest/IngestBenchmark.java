@@ -108,6 +108,14 @@ public final class IngestBenchmark {
                 "ingest to Kafka            : %7.1f fps  ratio %.2f%n",
                 kafkaFps,
                 kafkaFps / ffFps);
+        System.out.printf(
+                Locale.ROOT,
+                "RESULT|P4|ingest --dry-run fps / ffmpeg -f null decode fps|%.2f|>= 0.8"
+                        + "|%.0f / %.0f fps (ingest to Kafka: ratio %.2f)%n",
+                dryFps / ffFps,
+                dryFps,
+                ffFps,
+                kafkaFps / ffFps);
     }
 
     /** {rtime, wall} seconds of {@code ffmpeg -benchmark -i FILE -f null -}. */

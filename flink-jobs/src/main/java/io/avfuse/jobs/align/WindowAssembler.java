@@ -64,20 +64,60 @@ final class WindowAssembler {
         long offset = Math.floorDiv(2 * (chunk.getStartTimeUs() - w.startUs) * rate + US, 2 * US);
         int from = (int) Math.max(0, -offset);
         int to = (int) Math.min(chunkFrames, windowFrames - offset);
-        for (int i = from; i < to; i++) {
-            int target = (int) (offset + i);
-            System.arraycopy(samples, i * channels, w.audio, target * channels, channels);
-            w.covered[target >>> 6] |= 1L << (target & 63);
+        if (from < to) {
+            // One copy and a word-wise coverage update per chunk, not one per sample.
+            int target = (int) (offset + from);
+            System.arraycopy(
+                    samples, from * channels, w.audio, target * channels, (to - from) * channels);
+            setBits(w.covered, target, target + (to - from));
         }
         return true;
+    }
+
+    /** Sets bits {@code [from, to)} of {@code bits}. */
+    static void setBits(long[] bits, int from, int to) {
+        if (from >= to) {
+            return;
+        }
+        int first = from >>> 6;
+        int last = (to - 1) >>> 6;
+        long firstMask = -1L << (from & 63);
+        long lastMask = -1L >>> (63 - ((to - 1) & 63));
+        if (first == last) {
+            bits[first] |= firstMask & lastMask;
+            return;
+        }
+        bits[first] |= firstMask;
+        for (int k = first + 1; k < last; k++) {
+            bits[k] = -1L;
+        }
+        bits[last] |= lastMask;
+    }
+
+    /** Set bits among the first {@code n}, and runs of clear bits there: {covered, gaps}. */
+    static int[] coverage(long[] bits, int n) {
+        int covered = 0;
+        int gaps = 0;
+        long carry = 0; // bit 0: the previous position was uncovered
+        for (int k = 0; k * 64 < n; k++) {
+            int valid = n - k * 64;
+            long inRange = valid < 64 ? (1L << valid) - 1 : -1L;
+            long u = ~bits[k] & inRange;
+            covered += Long.bitCount(bits[k] & inRange);
+            gaps += Long.bitCount(u & ~((u << 1) | carry));
+            carry = u >>> 63;
+        }
+        return new int[] {covered, gaps};
     }
 
     static float[] toFloats(AudioChunk chunk) {
         ByteBuffer bytes = chunk.getSamples().duplicate().order(ByteOrder.LITTLE_ENDIAN);
         if (chunk.getSampleFormat() == SampleFormat.S16LE) {
-            float[] out = new float[bytes.remaining() / 2];
+            short[] in = new short[bytes.remaining() / 2];
+            bytes.asShortBuffer().get(in);
+            float[] out = new float[in.length];
             for (int i = 0; i < out.length; i++) {
-                out[i] = bytes.getShort() / 32768f;
+                out[i] = in[i] / 32768f;
             }
             return out;
         }
@@ -190,18 +230,9 @@ final class WindowAssembler {
 
     private static WindowAudio audio(PendingWindow w) {
         int frames = w.audio.length / w.channels;
-        int covered = 0;
-        int gaps = 0;
-        boolean inGap = false;
-        for (int i = 0; i < frames; i++) {
-            boolean c = (w.covered[i >>> 6] & (1L << (i & 63))) != 0;
-            if (c) {
-                covered++;
-            } else if (!inGap) {
-                gaps++;
-            }
-            inGap = !c;
-        }
+        int[] cg = coverage(w.covered, frames);
+        int covered = cg[0];
+        int gaps = cg[1];
         ByteBuffer bytes = ByteBuffer.allocate(w.audio.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         bytes.asFloatBuffer().put(w.audio);
         return WindowAudio.newBuilder()

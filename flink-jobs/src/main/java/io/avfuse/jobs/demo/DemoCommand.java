@@ -2,6 +2,7 @@ package io.avfuse.jobs.demo;
 
 import io.avfuse.connectors.broker.KafkaBroker;
 import io.avfuse.connectors.kafka.TopicNames;
+import io.avfuse.jobs.dashboard.Dashboard;
 import io.avfuse.jobs.train.ArchitectureOptions;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -113,6 +114,20 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Seed of clips and training (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(
+            names = "--dashboard",
+            description =
+                    "Also serve the live dashboard (avfuse dashboard) on 127.0.0.1, searching with"
+                            + " the served model.")
+    boolean dashboard;
+
+    @Option(
+            names = "--dashboard-port",
+            paramLabel = "PORT",
+            defaultValue = "8088",
+            description = "Port of the dashboard with --dashboard (default: ${DEFAULT-VALUE}).")
+    int dashboardPort;
+
     @Option(names = "--quiet", description = "Print the summary only, not every prediction.")
     boolean quiet;
 
@@ -139,8 +154,34 @@ public final class DemoCommand implements Callable<Integer> {
             } else {
                 out.println("[2/4] serving " + served + " (no training)");
             }
-            return new LiveRun(this, out).run(broker, served, work);
+            try (Dashboard live = dashboard ? startDashboard(broker, served, out) : null) {
+                return new LiveRun(this, out).run(broker, served, work);
+            }
         }
+    }
+
+    /** The live dashboard over the demo's topics, searching with the served model. */
+    private Dashboard startDashboard(KafkaBroker broker, Path served, PrintWriter out)
+            throws java.io.IOException {
+        TopicNames t = TopicNames.defaults();
+        Dashboard d =
+                Dashboard.start(
+                        new Dashboard.Settings(
+                                broker.bootstrapServers(),
+                                java.util.Map.of(),
+                                t.predictions(),
+                                t.embeddings(),
+                                t.videoFrames(),
+                                "earliest",
+                                io.avfuse.connectors.serde.WireFormat.SINGLE_OBJECT,
+                                served,
+                                "127.0.0.1",
+                                dashboardPort,
+                                32,
+                                300));
+        out.println("      live dashboard at " + d.url());
+        out.flush();
+        return d;
     }
 
     private void validate() {
@@ -158,6 +199,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (metricsPort < 0 || metricsPort > 65_535 || metricsPort == webPort) {
             throw bad("--metrics-port must be 0 (off) or a port other than --web-port");
+        }
+        if (dashboard
+                && (dashboardPort < 1 || dashboardPort > 65_535 || dashboardPort == webPort)) {
+            throw bad("--dashboard-port must be between 1 and 65535 and differ from --web-port");
         }
         if (model != null && !java.nio.file.Files.isDirectory(model)) {
             throw bad("--model " + model + ": no such directory");

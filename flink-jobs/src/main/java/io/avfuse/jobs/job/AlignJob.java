@@ -14,10 +14,14 @@ import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
 import picocli.CommandLine.Command;
@@ -37,6 +41,8 @@ public final class AlignJob implements Callable<Integer> {
     private static final ConfigOption<String> CHECKPOINTS_DIRECTORY =
             CheckpointingOptions.CHECKPOINTS_DIRECTORY;
 
+    private static final String LOOPBACK = "127.0.0.1";
+
     @Mixin JobArgs args = new JobArgs();
 
     public static void main(String[] args) {
@@ -46,11 +52,41 @@ public final class AlignJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobConfig cfg = args.load();
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(clusterConfiguration(cfg));
+        JobCli.checkKafka(cfg);
+        StreamExecutionEnvironment env = environment(cfg);
         defineFromKafka(env, cfg, false);
         env.execute("avfuse-align");
         return 0;
+    }
+
+    /**
+     * The environment of {@code bin/avfuse align|fuse}: the cluster's when submitted to one (its
+     * addresses are the cluster's business), else a local MiniCluster whose every server binds
+     * 127.0.0.1 ({@link #loopbackOnly}).
+     */
+    static StreamExecutionEnvironment environment(JobConfig cfg) {
+        Configuration conf = clusterConfiguration(cfg);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        if (env instanceof LocalStreamEnvironment) {
+            // Not set on a context environment: there rest.address would redirect the submission.
+            env = StreamExecutionEnvironment.createLocalEnvironment(loopbackOnly(conf));
+        }
+        return env;
+    }
+
+    /**
+     * Binds every server of a local MiniCluster to 127.0.0.1: Flink binds its REST endpoint and web
+     * UI ({@code rest.bind-address}) and its blob server ({@code jobmanager.bind-host}) to every
+     * interface unless told otherwise.
+     */
+    public static Configuration loopbackOnly(Configuration conf) {
+        conf.set(RestOptions.ADDRESS, LOOPBACK);
+        conf.set(RestOptions.BIND_ADDRESS, LOOPBACK);
+        conf.set(JobManagerOptions.ADDRESS, LOOPBACK);
+        conf.set(JobManagerOptions.BIND_HOST, LOOPBACK);
+        conf.set(TaskManagerOptions.HOST, LOOPBACK);
+        conf.set(TaskManagerOptions.BIND_HOST, LOOPBACK);
+        return conf;
     }
 
     /**

@@ -139,9 +139,8 @@ public final class FuseJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         JobConfig cfg = args.load();
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        AlignJob.clusterConfiguration(cfg));
+        JobCli.checkKafka(cfg);
+        StreamExecutionEnvironment env = AlignJob.environment(cfg);
         defineFromKafka(env, cfg, false);
         env.execute("avfuse-fuse");
         return 0;

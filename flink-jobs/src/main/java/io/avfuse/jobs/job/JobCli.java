@@ -1,5 +1,7 @@
 package io.avfuse.jobs.job;
 
+import io.avfuse.connectors.kafka.KafkaAccess;
+import java.time.Duration;
 import picocli.CommandLine;
 
 /**
@@ -8,8 +10,20 @@ import picocli.CommandLine;
  */
 final class JobCli {
     static final int BAD_OPTION = 2;
+    static final int KAFKA_FAILURE = 3;
+
+    /** How long a job's start waits for Kafka to accept its credentials. */
+    static final Duration KAFKA_CHECK_TIMEOUT = Duration.ofSeconds(30);
 
     private JobCli() {}
+
+    /**
+     * Before a job is built: the Kafka client settings must be accepted, or the job ends here with
+     * one line naming the failure instead of restarting on it.
+     */
+    static void checkKafka(JobConfig cfg) {
+        KafkaAccess.check(cfg.kafka(), KAFKA_CHECK_TIMEOUT);
+    }
 
     static int run(Object command, String[] args) {
         CommandLine cli = new CommandLine(command);
@@ -22,6 +36,10 @@ final class JobCli {
                     if (e instanceof IllegalArgumentException) {
                         commandLine.getErr().println("avfuse " + name + ": " + e.getMessage());
                         return BAD_OPTION;
+                    }
+                    if (e instanceof KafkaAccess.KafkaAccessException) {
+                        commandLine.getErr().println("avfuse " + name + ": " + e.getMessage());
+                        return KAFKA_FAILURE;
                     }
                     throw e;
                 });

@@ -101,6 +101,7 @@ public final class JobConfig {
         }
         JobConfig config = new JobConfig(conf, kafka);
         config.alignerConfig(); // range checks name the offending values
+        config.kafka(); // a missing or unreadable kafka.config-file fails here, naming it
         for (ConfigOption<Duration> positive :
                 List.of(
                         JobOptions.IDLENESS,
@@ -139,7 +140,10 @@ public final class JobConfig {
     }
 
     public KafkaConnection kafka() {
-        return KafkaConnection.to(get(JobOptions.KAFKA_BOOTSTRAP)).withAll(kafkaProperties);
+        return KafkaConnection.to(get(JobOptions.KAFKA_BOOTSTRAP))
+                .withConfigFileOrEnvironment(
+                        getOptional(JobOptions.KAFKA_CONFIG_FILE).map(Path::of).orElse(null))
+                .withAll(kafkaProperties);
     }
 
     public AlignerConfig alignerConfig() {
@@ -226,7 +230,11 @@ public final class JobConfig {
         }
     }
 
-    private static String suggestion(String key, Set<String> known) {
+    /**
+     * {@code " (did you mean 'k'?)"} for the known key nearest to {@code key} (edit distance at
+     * most 3), or {@code ""}.
+     */
+    public static String suggestion(String key, java.util.Collection<String> known) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String k : known) {

@@ -26,6 +26,15 @@ public final class JobOptions {
                     .defaultValue("avfuse")
                     .withDescription("Consumer group of the job's sources.");
     public static final String KAFKA_PROPERTY_PREFIX = "kafka.property.";
+    public static final ConfigOption<String> KAFKA_CONFIG_FILE =
+            key("kafka.config-file")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Java properties file of Kafka client settings (security.protocol,"
+                                    + " sasl.*, ssl.*); unset: the file $AVFUSE_KAFKA_CONFIG"
+                                    + " names, if any. kafka.property.* entries win over it."
+                                    + " Secrets kept here stay out of Flink's configuration.");
     public static final ConfigOption<WireFormat> WIRE_FORMAT =
             key("kafka.wire-format")
                     .enumType(WireFormat.class)
@@ -244,6 +253,7 @@ public final class JobOptions {
             List.of(
                     KAFKA_BOOTSTRAP,
                     KAFKA_GROUP,
+                    KAFKA_CONFIG_FILE,
                     WIRE_FORMAT,
                     MAX_RECORD_BYTES,
                     TOPIC_VIDEO,

@@ -1,5 +1,6 @@
 package io.avfuse.jobs.train;
 
+import io.avfuse.connectors.kafka.KafkaConnection;
 import io.avfuse.connectors.kafka.TopicNames;
 import io.avfuse.connectors.kafka.TopicReader;
 import io.avfuse.connectors.serde.RecordType;
@@ -109,6 +110,13 @@ public final class ClipRecording {
      */
     public static LabelledWindows fromTopic(
             String bootstrap, String topic, Path labelsDir, Duration timeout) throws Exception {
+        return fromTopic(KafkaConnection.to(bootstrap), topic, labelsDir, timeout);
+    }
+
+    /** As above, read through {@code kafka}'s client settings (SASL, SSL, ...). */
+    public static LabelledWindows fromTopic(
+            KafkaConnection kafka, String topic, Path labelsDir, Duration timeout)
+            throws Exception {
         Map<String, ClipLabels> labels = new HashMap<>();
         try (Stream<Path> files = Files.list(labelsDir)) {
             for (Path f : files.filter(f -> f.toString().endsWith(".labels.json")).toList()) {
@@ -122,7 +130,7 @@ public final class ClipRecording {
             throw new IOException("no *.labels.json in " + labelsDir);
         }
         List<AlignedWindow> aligned =
-                TopicReader.readAll(bootstrap, topic, RecordType.ALIGNED_WINDOW, timeout);
+                TopicReader.readAll(kafka, topic, RecordType.ALIGNED_WINDOW, timeout);
         Map<String, Long> anchors = new HashMap<>();
         for (AlignedWindow w : aligned) {
             anchors.merge(w.getStreamId(), w.getWindowStartUs(), Math::min);

@@ -1,6 +1,7 @@
 package io.avfuse.jobs.train;
 
 import io.avfuse.connectors.broker.KafkaBroker;
+import io.avfuse.connectors.kafka.KafkaConnection;
 import io.avfuse.connectors.kafka.TopicNames;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -33,6 +34,14 @@ public final class DataOptions {
             paramLabel = "HOST:PORT",
             description = "Kafka of --aligned-topic.")
     String bootstrap;
+
+    @Option(
+            names = "--kafka-config",
+            paramLabel = "FILE",
+            description =
+                    "Kafka client properties file for --aligned-topic (security.protocol, sasl.*,"
+                            + " ssl.*); default: the file $AVFUSE_KAFKA_CONFIG names.")
+    Path kafkaConfig;
 
     @Option(
             names = "--labels",
@@ -96,7 +105,12 @@ public final class DataOptions {
             data = LabelledWindows.read(dataset);
             out.printf("read %d labelled windows from %s%n", data.size(), dataset);
         } else if (alignedTopic != null) {
-            data = ClipRecording.fromTopic(bootstrap, alignedTopic, labels, Duration.ofMinutes(2));
+            data =
+                    ClipRecording.fromTopic(
+                            KafkaConnection.to(bootstrap).withConfigFileOrEnvironment(kafkaConfig),
+                            alignedTopic,
+                            labels,
+                            Duration.ofMinutes(2));
             out.printf(
                     "read %d labelled windows from topic %s at %s%n",
                     data.size(), alignedTopic, bootstrap);

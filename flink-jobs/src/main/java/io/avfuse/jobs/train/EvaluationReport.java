@@ -263,7 +263,7 @@ public final class EvaluationReport {
     }
 
     private static void style(CategoryChart chart) {
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
         chart.getStyler().setXAxisLabelRotation(45);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
     }

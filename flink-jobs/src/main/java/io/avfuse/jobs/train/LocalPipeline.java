@@ -55,11 +55,12 @@ public final class LocalPipeline {
         return options;
     }
 
-    /** A MiniCluster whose REST endpoint and web UI listen on 127.0.0.1 only. */
+    /**
+     * A MiniCluster whose every server (REST endpoint and web UI, blob server) listens on 127.0.0.1
+     * only.
+     */
     public static Configuration loopbackCluster(int port) {
-        Configuration conf = new Configuration();
-        conf.set(RestOptions.ADDRESS, "127.0.0.1");
-        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        Configuration conf = io.avfuse.jobs.job.AlignJob.loopbackOnly(new Configuration());
         conf.set(RestOptions.BIND_PORT, Integer.toString(port));
         conf.set(RestOptions.PORT, port);
         return conf;

@@ -47,14 +47,28 @@ public final class EndToEndBenchmark {
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 120;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 32;
         int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+        // SCALE: "1,2" runs the job at parallelism 1 and 2 in every round (P1 uses the first).
+        int[] parallelisms =
+                args.length > 4
+                        ? Arrays.stream(args[4].split(",")).mapToInt(Integer::parseInt).toArray()
+                        : new int[] {1};
         Path tmp = Files.createTempDirectory("avfuse-p1");
         Path model = FusionInferenceTest.savedModel(tmp, 64, List.of("video", "audio"));
         try (KafkaBroker broker = KafkaBroker.builder().nodes(1).build().start()) {
             String bootstrap = broker.bootstrapServers();
-            broker.createTopics(1, (short) 1, VIDEO, AUDIO, TEXT, "p1.aligned", "p1.dlq");
+            // Two partitions, so that parallelism 2 has a split per source reader (SCALE).
+            broker.createTopics(2, (short) 1, VIDEO, AUDIO, TEXT);
+            broker.createTopics(1, (short) 1, "p1.aligned", "p1.dlq");
             for (int r = 0; r < repeats; r++) {
-                broker.createTopics(
-                        1, (short) 1, "p1.predictions." + r, "p1.embeddings." + r, "p1.dlq." + r);
+                for (int p : parallelisms) {
+                    String run = r + "-p" + p;
+                    broker.createTopics(
+                            1,
+                            (short) 1,
+                            "p1.predictions." + run,
+                            "p1.embeddings." + run,
+                            "p1.dlq." + run);
+                }
             }
             long produced = produce(bootstrap, streams, seconds);
             System.out.printf(
@@ -76,9 +90,21 @@ public final class EndToEndBenchmark {
             direct(direct, windows, batch); // warm-up
             double[] e2e = new double[repeats];
             double[] called = new double[repeats];
+            double[][] scaled = new double[parallelisms.length][repeats];
             for (int r = 0; r < repeats; r++) {
-                double[] job = endToEnd(bootstrap, model, batch, r, windows.size());
+                for (int i = 1; i < parallelisms.length; i++) {
+                    scaled[i][r] =
+                            endToEnd(bootstrap, model, batch, r, parallelisms[i], windows.size())[
+                                    0];
+                }
+                double[] job =
+                        endToEnd(bootstrap, model, batch, r, parallelisms[0], windows.size());
                 e2e[r] = job[0];
+                scaled[0][r] = job[0];
+                // The MiniCluster and its Kafka clients shut down in the background after a job
+                // finishes; without a pause the direct calls shared the cores with that (direct
+                // rates of 45 to 890 win/s within one run). Each end-to-end run settles too.
+                settle();
                 called[r] = direct(direct, windows, batch);
                 System.out.printf(
                         "  run %d: end-to-end %.1f win/s (%d windows, mean batch %.1f, %d dead"
@@ -91,12 +117,34 @@ public final class EndToEndBenchmark {
                         called[r],
                         windows.size(),
                         e2e[r] / called[r]);
+                for (int i = 1; i < parallelisms.length; i++) {
+                    System.out.printf(
+                            "         end-to-end at parallelism %d: %.1f win/s, ratio to"
+                                    + " parallelism %d %.2f%n",
+                            parallelisms[i], scaled[i][r], parallelisms[0], scaled[i][r] / e2e[r]);
+                }
             }
             direct.close();
             System.out.printf(
                     "median: end-to-end %.1f win/s, direct %.1f win/s, end-to-end/direct %.2f"
                             + " (target >= 0.85)%n",
                     median(e2e), median(called), median(e2e) / median(called));
+            System.out.printf(
+                    "RESULT|P1|end-to-end / direct batched win/s (batch %d, %d streams)|%.2f"
+                            + "|>= 0.85|%.0f / %.0f win/s%n",
+                    batch, streams, median(e2e) / median(called), median(e2e), median(called));
+            for (int i = 1; i < parallelisms.length; i++) {
+                System.out.printf(
+                        "RESULT|SCALE|end-to-end win/s at parallelism %d / parallelism %d (%d"
+                                + " streams, %d cores)|%.2f|-|%.0f / %.0f win/s%n",
+                        parallelisms[i],
+                        parallelisms[0],
+                        streams,
+                        Runtime.getRuntime().availableProcessors(),
+                        median(scaled[i]) / median(scaled[0]),
+                        median(scaled[i]),
+                        median(scaled[0]));
+            }
         }
     }
 
@@ -112,6 +160,10 @@ public final class EndToEndBenchmark {
     }
 
     private static List<String> options(String bootstrap, String group) {
+        return options(bootstrap, group, 1);
+    }
+
+    private static List<String> options(String bootstrap, String group, int parallelism) {
         return new ArrayList<>(
                 List.of(
                         "kafka.bootstrap-servers=" + bootstrap,
@@ -124,7 +176,7 @@ public final class EndToEndBenchmark {
                         // Bounded sources read video and audio at their own pace (no watermark
                         // alignment): the cap must cover the skew or records turn late.
                         "align.max-pending-windows=400",
-                        "job.parallelism=1",
+                        "job.parallelism=" + parallelism,
                         "job.checkpoint-interval=1s"));
     }
 
@@ -152,10 +204,13 @@ public final class EndToEndBenchmark {
     }
 
     /** Windows/s of the job's steady output, the windows predicted, their mean batch size. */
-    private static double[] endToEnd(String bootstrap, Path model, int batch, int run, int expected)
+    private static double[] endToEnd(
+            String bootstrap, Path model, int batch, int round, int parallelism, int expected)
             throws Exception {
+        settle();
+        String run = round + "-p" + parallelism;
         String predictions = "p1.predictions." + run;
-        List<String> opts = options(bootstrap, "p1-fuse-" + run);
+        List<String> opts = options(bootstrap, "p1-fuse-" + run, parallelism);
         opts.addAll(
                 List.of(
                         "topics.predictions=" + predictions,
@@ -179,9 +234,9 @@ public final class EndToEndBenchmark {
         }
         if (out.size() < expected) {
             System.out.printf(
-                    "  run %d LOST %d of %d windows (%d handed to the sink; read_committed after"
+                    "  run %s LOST %d of %d windows (%d handed to the sink; read_committed after"
                             + " 10 s; uncommitted %d): %s%n",
-                    run + 1,
+                    run,
                     expected - out.size(),
                     expected,
                     scored,
@@ -238,6 +293,11 @@ public final class EndToEndBenchmark {
                                         Prediction.class)),
                 f.embeddings(),
                 f.deadLetters());
+    }
+
+    private static void settle() throws InterruptedException {
+        System.gc();
+        Thread.sleep(3_000);
     }
 
     private static double direct(

@@ -59,6 +59,15 @@ public final class InferenceBenchmark {
                 median(batched) / median(single),
                 median(p99Batched),
                 median(p99Single));
+        System.out.printf(
+                "RESULT|P2|batched (batch %d) / per-record win/s|%.2f|>= 3 at p99 <= wait"
+                        + "|%.0f / %.0f win/s; p99 call batched %.1f ms, per-record %.1f ms%n",
+                batch,
+                median(batched) / median(single),
+                median(batched),
+                median(single),
+                median(p99Batched),
+                median(p99Single));
         inference.close();
     }
 

@@ -55,6 +55,30 @@ class JobConfigTest {
     }
 
     @Test
+    void kafkaClientSettingsComeFromTheConfigFileWithPropertiesOnTop() throws Exception {
+        Path client = tmp.resolve("client.properties");
+        Files.writeString(
+                client, "security.protocol=SASL_SSL\nsasl.mechanism=SCRAM-SHA-512\nlinger.ms=7\n");
+        JobConfig cfg =
+                JobConfig.load(
+                        null,
+                        List.of(
+                                "kafka.config-file=" + client,
+                                "kafka.property.linger.ms=9",
+                                "kafka.bootstrap-servers=127.0.0.1:1234"));
+        var props = cfg.kafka().clientProperties();
+        assertThat(props.getProperty("security.protocol")).isEqualTo("SASL_SSL");
+        assertThat(props.getProperty("sasl.mechanism")).isEqualTo("SCRAM-SHA-512");
+        assertThat(props.getProperty("linger.ms")).isEqualTo("9");
+        assertThat(props.getProperty("bootstrap.servers")).isEqualTo("127.0.0.1:1234");
+
+        Path missing = tmp.resolve("missing.properties");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("kafka.config-file=" + missing)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(missing.toString());
+    }
+
+    @Test
     void unknownKeysFailNamingTheKeyAndTheLikelyOne() {
         assertThatThrownBy(() -> JobConfig.load(null, List.of("align.windw=2s")))
                 .isInstanceOf(IllegalArgumentException.class)
