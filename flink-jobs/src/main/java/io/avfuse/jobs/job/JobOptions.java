@@ -82,7 +82,12 @@ public final class JobOptions {
                     .defaultValue(Duration.ofSeconds(5))
                     .withDescription(
                             "A source partition silent this long (processing time) stops holding"
-                                    + " the watermark back.");
+                                    + " the watermark back. Make it longer than a broker"
+                                    + " failover (broker.session.timeout.ms, 9 s by default,"
+                                    + " plus leader election) where losing a broker must not"
+                                    + " cost input: a partition whose leader died is otherwise"
+                                    + " declared idle, the other modalities close its windows"
+                                    + " and its records arrive late (docs/reliability.md).");
     public static final ConfigOption<Duration> MAX_DRIFT =
             key("watermarks.alignment.max-drift")
                     .durationType()

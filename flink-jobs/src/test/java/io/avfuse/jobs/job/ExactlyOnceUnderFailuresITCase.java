@@ -1,0 +1,301 @@
+package io.avfuse.jobs.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.avfuse.connectors.broker.KafkaBrokerExtension;
+import io.avfuse.connectors.ingest.KafkaRecordSink;
+import io.avfuse.connectors.kafka.KafkaConnection;
+import io.avfuse.connectors.kafka.TopicReader;
+import io.avfuse.connectors.serde.WireFormat;
+import io.avfuse.jobs.model.FusionInferenceTest;
+import io.avfuse.schemas.Prediction;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exactly once under repeated failures, after Flink's {@code KafkaSinkITCase}: the fusion job,
+ * wired as {@link FuseJob#defineFromKafka} wires it (Kafka sources, aligner, the real PyTorch
+ * model, exactly-once Kafka sinks), with failures injected by test-only wrappers around its sources
+ * and before its sinks (see {@link FailureInjection}), checkpoints every 300 ms, while media
+ * ingest's own producer publishes 20 streams of 500 windows of 100 ms. Read back {@code
+ * read_committed}: every window exactly once on the prediction and the embedding topic, nothing
+ * else, no dead letter, every stream's embedding of window w equal to every other stream's (same
+ * input: no record lost or taken twice inside a window), and the consumer group's committed offsets
+ * at the end of the input topics (the sources resumed where the last checkpoint left them).
+ */
+class ExactlyOnceUnderFailuresITCase {
+    private static final Logger LOG = LoggerFactory.getLogger(ExactlyOnceUnderFailuresITCase.class);
+
+    private static final int STREAMS = 20;
+    private static final int WINDOWS = 500;
+    private static final long WINDOW_US = 100_000;
+    private static final int FAILURES = 22;
+
+    @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    @TempDir Path tmp;
+
+    @Test
+    @Timeout(value = 6, unit = TimeUnit.MINUTES)
+    void everyWindowIsCommittedExactlyOnceThroughTwentyTwoInjectedFailures() throws Exception {
+        long started = System.nanoTime();
+        Path model = FusionInferenceTest.savedModel(tmp, 16, List.of("video", "audio"));
+        String video = KAFKA.uniqueTopic("eo-video");
+        String audio = KAFKA.uniqueTopic("eo-audio");
+        String text = KAFKA.uniqueTopic("eo-text");
+        String predictions = KAFKA.uniqueTopic("eo-predictions");
+        String embeddings = KAFKA.uniqueTopic("eo-embeddings");
+        String dlq = KAFKA.uniqueTopic("eo-deadletter");
+        KAFKA.createTopics(2, (short) 1, video, audio, predictions, embeddings);
+        KAFKA.createTopics(1, (short) 1, text, dlq);
+        String group = "eo-it-" + predictions;
+
+        JobConfig cfg =
+                JobConfig.load(
+                        null,
+                        List.of(
+                                "kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
+                                "kafka.group-id=" + group,
+                                "topics.video=" + video,
+                                "topics.audio=" + audio,
+                                "topics.text=" + text,
+                                "topics.predictions=" + predictions,
+                                "topics.embeddings=" + embeddings,
+                                "topics.deadletter=" + dlq,
+                                "model.dir=" + model,
+                                "align.window=100ms",
+                                "align.hop=100ms",
+                                "align.frames-per-window=4",
+                                "inference.batch-size=32",
+                                "inference.max-wait=50ms",
+                                // Longer than a source takes to resume after a restart: a
+                                // source declared idle meanwhile lets the others' watermark
+                                // close windows without it (docs/reliability.md). The empty
+                                // text topic then holds windows back that long: room for them.
+                                "watermarks.idleness=3s",
+                                "align.max-pending-windows=256",
+                                "job.parallelism=2",
+                                "job.checkpoint-interval=300ms",
+                                "job.restart-attempts=" + (FAILURES * 4),
+                                "job.restart-delay=100ms",
+                                "job.checkpoint-dir=" + tmp.resolve("checkpoints").toUri()));
+
+        // FuseJob.defineFromKafka, with the failure wrappers around the sources and sinks.
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        AlignJob.configure(env, cfg);
+        AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg);
+        FuseJob.Fused fused =
+                FuseJob.define(
+                        env,
+                        cfg,
+                        FailureInjection.source(in.video()),
+                        FailureInjection.source(in.audio()),
+                        FailureInjection.source(in.text()));
+        FuseJob.sinks(
+                new FuseJob.Fused(
+                        failing(fused.predictions(), "predictions"),
+                        failing(fused.embeddings(), "embeddings"),
+                        fused.deadLetters()),
+                cfg,
+                cfg.kafka());
+
+        FailureInjection.plan(FAILURES);
+        ReliabilityStreams input = new ReliabilityStreams(STREAMS, WINDOWS, WINDOW_US);
+        Set<String> expected = input.expectedWindows();
+        JobClient job = env.executeAsync("exactly-once-under-failures");
+        try (KafkaRecordSink sink =
+                        new KafkaRecordSink(
+                                KafkaConnection.to(KAFKA.bootstrapServers()),
+                                WireFormat.SINGLE_OBJECT,
+                                video,
+                                audio,
+                                text);
+                CommittedWindows out =
+                        new CommittedWindows(KAFKA.bootstrapServers(), predictions, embeddings)) {
+            // Ingest at up to 2.5x real time (20 s) while the job runs and fails; the failures
+            // are spread over the input: window w waits for its share of FAILURES - 2 failures.
+            CompletableFuture<Void> ingest =
+                    CompletableFuture.runAsync(
+                            () ->
+                                    input.ingest(
+                                            sink,
+                                            TimeUnit.SECONDS.toNanos(20),
+                                            w ->
+                                                    awaitFailures(
+                                                            (w + 1) * (FAILURES - 2) / WINDOWS,
+                                                            w == WINDOWS - 1)));
+            long jobStarted = System.nanoTime();
+            boolean all = out.awaitAll(expected, Duration.ofSeconds(240));
+            long allCommittedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - jobStarted);
+            int failuresBeforeAll = FailureInjection.injected();
+            ingest.get(10, TimeUnit.SECONDS);
+            assertThat(all)
+                    .as(
+                            "all %d windows committed; have %d, %d failures injected",
+                            expected.size(), out.complete(expected), FailureInjection.injected())
+                    .isTrue();
+            // The rest of the plan (failures armed after the last window) and more checkpoints:
+            // nothing more may appear.
+            ReliabilityStreams.await(
+                    () ->
+                            FailureInjection.injected() >= FAILURES
+                                    && FailureInjection.restartsObserved()
+                                            >= FailureInjection.injected(),
+                    TimeUnit.SECONDS.toNanos(60));
+            out.drain(Duration.ofSeconds(3));
+
+            int failures = FailureInjection.injected();
+            int restarts = FailureInjection.restartsObserved();
+            LOG.info(
+                    "exactly once under failures: {} windows of {} streams, {} failures injected"
+                            + " ({}; {} before the last window was committed), {} restarts"
+                            + " observed, mean failure to next completed checkpoint {} ms, all"
+                            + " windows committed {} ms after the job was submitted, test {} s",
+                    expected.size(),
+                    STREAMS,
+                    failures,
+                    FailureInjection.injectedByPoint(),
+                    failuresBeforeAll,
+                    restarts,
+                    FailureInjection.meanRecoveryMillis(),
+                    allCommittedMs,
+                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started));
+            assertThat(failures).isGreaterThanOrEqualTo(FAILURES);
+            // Ingest holds the clock until FAILURES - 2 failures happened, but runs on while a
+            // failure waits for a record, and a stream silent for align.idle-flush (10 s) has its
+            // last windows emitted anyway: 12-22 of the 22 came before the last commit.
+            assertThat(failuresBeforeAll).isGreaterThanOrEqualTo(FAILURES / 3);
+            assertThat(restarts).isGreaterThanOrEqualTo(FAILURES);
+            assertThat(FailureInjection.injectedByPoint())
+                    .as("failures at every point of the checkpoint cycle")
+                    .allSatisfy((point, n) -> assertThat(n).isPositive());
+
+            assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS))
+                    .as("the job is still running")
+                    .isEqualTo(JobStatus.RUNNING);
+            out.assertExactlyOnce(expected);
+            assertThat(
+                            TopicReader.readAll(
+                                    KAFKA.bootstrapServers(), dlq, true, Duration.ofSeconds(30)))
+                    .as("dead letters (a replayed record arriving late would be one)")
+                    .isEmpty();
+            out.assertSameContentAcrossStreams(input);
+            // A fresh read of the topics agrees with what the incremental reader counted.
+            List<Prediction> all2 =
+                    TopicReader.readAll(
+                            KAFKA.bootstrapServers(),
+                            predictions,
+                            io.avfuse.connectors.serde.RecordType.PREDICTION,
+                            Duration.ofSeconds(30));
+            assertThat(all2)
+                    .filteredOn(p -> !p.getStreamId().equals(ReliabilityStreams.CLOCK))
+                    .hasSize(expected.size())
+                    .allSatisfy(p -> assertThat(p.getDegraded()).isFalse());
+
+            assertGroupOffsetsAtEnd(group, List.of(video, audio));
+        } finally {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Holds ingest until {@code n} failures happened, except while the armed failure waits for a
+     * record (that one needs input to flow) before the {@code last} window: the clock records that
+     * close the last windows are only sent once all but two failures happened.
+     */
+    private static void awaitFailures(int n, boolean last) {
+        try {
+            ReliabilityStreams.await(
+                    () ->
+                            FailureInjection.injected() >= n
+                                    || (!last && FailureInjection.waitsForRecord()),
+                    TimeUnit.SECONDS.toNanos(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static <T> DataStream<T> failing(DataStream<T> stream, String name) {
+        return stream.map(FailureInjection.identity(name))
+                .returns(stream.getType())
+                .name("inject-failures-" + name)
+                .uid("inject-failures-" + name);
+    }
+
+    /**
+     * The sources commit their checkpointed offsets to the group on checkpoint completion: once the
+     * job has taken everything, the group's offsets are the topics' end offsets.
+     */
+    private static void assertGroupOffsetsAtEnd(String group, List<String> topics)
+            throws Exception {
+        try (Admin admin = Admin.create(KAFKA.broker().adminProperties())) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (String topic : topics) {
+                admin.describeTopics(List.of(topic))
+                        .allTopicNames()
+                        .get(30, TimeUnit.SECONDS)
+                        .get(topic)
+                        .partitions()
+                        .forEach(
+                                p ->
+                                        latest.put(
+                                                new TopicPartition(topic, p.partition()),
+                                                OffsetSpec.latest()));
+            }
+            Map<TopicPartition, Long> end = new HashMap<>();
+            admin.listOffsets(latest)
+                    .all()
+                    .get(30, TimeUnit.SECONDS)
+                    .forEach((tp, info) -> end.put(tp, info.offset()));
+            Map<TopicPartition, Long> committed = new HashMap<>();
+            ReliabilityStreams.await(
+                    () -> {
+                        try {
+                            committed.clear();
+                            Map<TopicPartition, OffsetAndMetadata> offsets =
+                                    admin.listConsumerGroupOffsets(group)
+                                            .partitionsToOffsetAndMetadata()
+                                            .get(30, TimeUnit.SECONDS);
+                            offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
+                            return committed.entrySet().containsAll(end.entrySet());
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    },
+                    TimeUnit.SECONDS.toNanos(15));
+            assertThat(end.values()).allSatisfy(o -> assertThat(o).isPositive());
+            assertThat(committed).containsAllEntriesOf(end);
+        }
+    }
+}
