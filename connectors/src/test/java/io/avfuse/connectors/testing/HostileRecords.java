@@ -70,6 +70,8 @@ public final class HostileRecords {
         UNKNOWN_SAMPLE_FORMAT,
         ODD_SAMPLE_BYTES,
         NON_FINITE_AUDIO,
+        /** Finite F32 samples far outside [-1, 1]. */
+        ABSURD_AMPLITUDE,
         BAD_DURATION,
         NON_FINITE_FEATURE,
         TOO_MANY_FEATURES,
@@ -177,7 +179,8 @@ public final class HostileRecords {
                     BAD_CHANNELS,
                     UNKNOWN_SAMPLE_FORMAT,
                     ODD_SAMPLE_BYTES,
-                    NON_FINITE_AUDIO ->
+                    NON_FINITE_AUDIO,
+                    ABSURD_AMPLITUDE ->
                     t.equals("AudioChunk");
             case BAD_DURATION, NON_FINITE_FEATURE, TOO_MANY_FEATURES -> t.equals("TextEvent");
             // Oversized values are a handful of megabyte records: made on request only.
@@ -317,10 +320,16 @@ public final class HostileRecords {
             }
             case WRONG_FRAME_SIZE -> {
                 VideoFrame f = TestRecords.videoFrame("hostile", n);
-                f.setWidth(f.getWidth() + 1 + rnd.nextInt(50));
                 if (rnd.nextBoolean()) {
                     f.setEncoding(FrameEncoding.GRAY8);
                 }
+                int bytesPerPixel = f.getEncoding() == FrameEncoding.GRAY8 ? 1 : 3;
+                int width;
+                do {
+                    // 24x6 GRAY8 is exactly the 144 bytes of 8x6 RGB24: not a wrong size.
+                    width = f.getWidth() + 1 + rnd.nextInt(50);
+                } while ((long) width * f.getHeight() * bytesPerPixel == f.getData().remaining());
+                f.setWidth(width);
                 yield validate(type, c, encode(type, f), "needs \\d+ bytes, got");
             }
             case BAD_DIMENSIONS -> {
@@ -377,6 +386,13 @@ public final class HostileRecords {
                 int at = rnd.nextInt(s.remaining() / 4);
                 s.putFloat(at * 4, bad[rnd.nextInt(bad.length)]);
                 yield validate(type, c, encode(type, a), "sample \\d+ is (NaN|Infinity|-Infinity)");
+            }
+            case ABSURD_AMPLITUDE -> {
+                AudioChunk a = TestRecords.audioChunk("hostile", n);
+                ByteBuffer s = a.getSamples().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                float v = (float) Math.pow(10, 3.01 + rnd.nextDouble() * 35);
+                s.putFloat(rnd.nextInt(s.remaining() / 4) * 4, rnd.nextBoolean() ? v : -v);
+                yield validate(type, c, encode(type, a), "beyond ±1000");
             }
             case BAD_DURATION -> {
                 TextEvent t = TestRecords.textEvent("hostile", n);
