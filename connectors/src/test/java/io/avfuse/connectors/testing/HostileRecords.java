@@ -507,8 +507,9 @@ public final class HostileRecords {
 
     /**
      * A frame that passes every record check but whose JPEG does not decode: random bytes after a
-     * JPEG start marker, or a real 16x16 JPEG truncated or with bits flipped. The job must accept
-     * it and leave the frame out of the window's video (masked), not fail.
+     * JPEG start marker, a real 16x16 JPEG cut anywhere, or one whose scan data is cut short (which
+     * the decoder reports only as a warning). The job must accept it and leave the frame out of the
+     * window's video (masked), not fail.
      */
     public VideoFrame corruptJpeg(String stream, long index, long timeUs) {
         byte[] real = smallJpeg(16, 16, (int) index);
@@ -520,14 +521,14 @@ public final class HostileRecords {
                 data[0] = (byte) 0xFF;
                 data[1] = (byte) 0xD8;
             }
-            case 1 -> data = Arrays.copyOf(real, 2 + rnd.nextInt(Math.max(1, real.length / 3)));
+            case 1 -> data = Arrays.copyOf(real, 2 + rnd.nextInt(real.length - 4));
             default -> {
-                data = real.clone();
-                // Flip bits in the headers (quantisation and Huffman tables, frame header).
-                for (int f = 0; f < 8; f++) {
-                    int at = 2 + rnd.nextInt(Math.min(data.length - 2, 200));
-                    data[at] ^= (byte) (1 << rnd.nextInt(8));
+                // Every header intact, the entropy-coded scan cut short.
+                int sos = 2;
+                while (!(real[sos] == (byte) 0xFF && real[sos + 1] == (byte) 0xDA)) {
+                    sos++;
                 }
+                data = Arrays.copyOf(real, sos + 14 + rnd.nextInt(8));
             }
         }
         return frame(stream, index, timeUs, 16, 16, data);

@@ -107,6 +107,20 @@ class PreprocessorsTest {
         assertThat(after - before).isLessThan(256L << 20);
     }
 
+    /** The fuzzer's corrupt JPEGs (random, cut anywhere, scan cut short) never become pictures. */
+    @Test
+    void corruptJpegsFromTheFuzzerAreAllMasked() {
+        var fuzz = new io.avfuse.connectors.testing.HostileRecords(9);
+        FramePreprocessor p = new FramePreprocessor(1, 4, 4);
+        for (int i = 0; i < 300; i++) {
+            var f = fuzz.corruptJpeg("s", i, 0);
+            byte[] data = new byte[f.getData().remaining()];
+            f.getData().duplicate().get(data);
+            FramePreprocessor.Result r = p.apply(List.of(frame(FrameEncoding.JPEG, 16, 16, data)));
+            assertThat(r.undecodable()).as("frame %d", i).isEqualTo(1);
+        }
+    }
+
     /** An image above the decode cap is decoded subsampled, not refused. */
     @Test
     void imagesAboveTheDecodeCapAreDecodedSubsampled() throws Exception {
