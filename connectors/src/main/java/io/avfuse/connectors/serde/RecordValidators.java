@@ -19,6 +19,13 @@ final class RecordValidators {
     static final int MAX_FEATURES = 4096;
     static final long MAX_TEXT_DURATION_US = 3_600_000_000L;
 
+    /**
+     * Largest F32 sample magnitude: 60 dB above full scale (F32 audio is nominally within ±1, and
+     * mixing may overshoot a little). Beyond some 1e16 a window's spectrum overflows float to
+     * infinity and the model's scores become NaN; nothing that large is audio.
+     */
+    static final float MAX_SAMPLE_MAGNITUDE = 1000f;
+
     /** Event times must fall between 2000-01-01 and 2100-01-01 (µs since the epoch). */
     static final long MIN_EVENT_TIME_US = 946_684_800_000_000L;
 
@@ -110,6 +117,15 @@ final class RecordValidators {
             float v = floats.get(i);
             if (!Float.isFinite(v)) {
                 return "sample " + i + " is " + v;
+            }
+            if (Math.abs(v) > MAX_SAMPLE_MAGNITUDE) {
+                return "sample "
+                        + i
+                        + " is "
+                        + v
+                        + ", beyond ±"
+                        + (int) MAX_SAMPLE_MAGNITUDE
+                        + " (F32 audio is nominally within ±1)";
             }
         }
         return null;

@@ -135,6 +135,38 @@ class MalformedInputTest {
         assertDeadLetter(decoder.decode("in", 0, 7, 0, KEY, big), big, "exceeds the limit of 64");
     }
 
+    /**
+     * A dead letter must fit Kafka's default 1 MiB message limits, or the job's dead-letter sink
+     * fails on it and restarts for ever (HostileInputITCase found it with a 2 MB value on an input
+     * topic that allows 8 MB): raw bytes past the cap are cut, and the message says so.
+     */
+    @Test
+    void oversizedValuesAndKeysKeepABoundedPrefixSoTheDeadLetterFitsKafka() {
+        RecordDecoder<TextEvent> decoder =
+                new RecordDecoder<>(
+                        AvroSerde.of(RecordType.TEXT_EVENT, WireFormat.SINGLE_OBJECT), 1 << 20);
+        byte[] big = new byte[3 << 20];
+        new Random(1).nextBytes(big);
+        byte[] bigKey = new byte[100_000];
+        DeadLetter d = decoder.decode("in", 0, 7, 0, bigKey, big).deadLetter();
+        assertThat(d.getErrorMessage())
+                .contains("exceeds the limit")
+                .contains("raw value truncated to its first 983040 of 3145728 bytes")
+                .contains("raw key truncated to its first 16384 of 100000 bytes");
+        assertThat(d.getRawValue())
+                .isEqualTo(ByteBuffer.wrap(big, 0, DeadLetters.MAX_RAW_VALUE_BYTES));
+        assertThat(d.getRawKey())
+                .isEqualTo(ByteBuffer.wrap(bigKey, 0, DeadLetters.MAX_RAW_KEY_BYTES));
+        byte[] encoded = AvroSerde.of(RecordType.DEAD_LETTER, WireFormat.SINGLE_OBJECT).encode(d);
+        assertThat(encoded.length).isLessThan((1 << 20) - 40_000);
+
+        // At the cap nothing is cut.
+        byte[] atCap = java.util.Arrays.copyOf(big, DeadLetters.MAX_RAW_VALUE_BYTES);
+        DeadLetter whole = decoder.decode("in", 0, 7, 0, KEY, atCap).deadLetter();
+        assertThat(whole.getRawValue()).isEqualTo(ByteBuffer.wrap(atCap));
+        assertThat(whole.getErrorMessage()).doesNotContain("truncated");
+    }
+
     @Test
     void validButSemanticallyBrokenRecordsAreDeadLetteredAtTheValidateStage() {
         var frame = TestRecords.videoFrame("s", 0);

@@ -57,6 +57,12 @@ class RecordValidatorsTest {
         assertThat(RecordValidators.audioChunk(c)).isEqualTo("sample 1 is NaN");
         c.setSampleFormat(SampleFormat.S16LE); // NaN bits are a valid 16-bit sample
         assertThat(RecordValidators.audioChunk(c)).isNull();
+        // Finite but absurd: 1e30 turned a window's scores into NaN (HostileInputITCase).
+        c.setSampleFormat(SampleFormat.F32LE);
+        ByteBuffer loud = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
+        loud.putFloat(1.5f).putFloat(-1000f).putFloat(0f).putFloat(-1e30f).flip();
+        c.setSamples(loud);
+        assertThat(RecordValidators.audioChunk(c)).startsWith("sample 3 is -1.0E30, beyond ±1000");
     }
 
     @Test

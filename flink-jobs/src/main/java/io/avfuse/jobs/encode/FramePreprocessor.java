@@ -5,8 +5,12 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * A window's sampled frames to the video encoder's input: {@code K} frames of {@code 3 x H x W}
@@ -42,28 +46,42 @@ public final class FramePreprocessor {
             if (slot == k) {
                 break;
             }
-            int[] rgb = decode(f);
-            if (rgb == null) {
+            Pixels decoded = decode(f);
+            if (decoded == null) {
                 undecodable++;
                 continue;
             }
-            resizeInto(rgb, f.getWidth(), f.getHeight(), pixels, slot);
+            resizeInto(decoded.rgb(), decoded.width(), decoded.height(), pixels, slot);
             mask[slot++] = 1f;
         }
         return new Result(pixels, mask, undecodable);
     }
 
-    /** Packed 0xRRGGBB pixels, or null when the bytes do not decode to the declared size. */
-    static int[] decode(WindowFrame f) {
+    /**
+     * Largest raster an image is decoded into: 4096 x 4096 (4K UHD fits). A JPEG or PNG whose
+     * declared size is larger is decoded subsampled, so that a few hundred bytes claiming 16000 x
+     * 16000 pixels cannot make the decoder allocate gigabytes.
+     */
+    static final long MAX_DECODE_PIXELS = 1L << 24;
+
+    /** Decoded packed 0xRRGGBB pixels and their size (smaller than declared when subsampled). */
+    record Pixels(int[] rgb, int width, int height) {}
+
+    /** The frame's pixels, or null when the bytes do not decode to the declared size. */
+    static Pixels decode(WindowFrame f) {
         int w = f.getWidth();
         int h = f.getHeight();
         ByteBuffer data = f.getData().duplicate();
-        int[] rgb = new int[w * h];
+        if (w <= 0 || h <= 0) {
+            return null;
+        }
         switch (f.getEncoding()) {
             case RGB24, BGR24 -> {
-                if (data.remaining() != 3 * w * h) {
+                // Checked before allocating: the declared size is the sender's claim.
+                if (data.remaining() != 3L * w * h) {
                     return null;
                 }
+                int[] rgb = new int[w * h];
                 boolean bgr = f.getEncoding() == io.avfuse.schemas.FrameEncoding.BGR24;
                 for (int i = 0; i < rgb.length; i++) {
                     int a = data.get() & 0xFF;
@@ -71,38 +89,77 @@ public final class FramePreprocessor {
                     int c = data.get() & 0xFF;
                     rgb[i] = bgr ? (c << 16) | (b << 8) | a : (a << 16) | (b << 8) | c;
                 }
+                return new Pixels(rgb, w, h);
             }
             case GRAY8 -> {
-                if (data.remaining() != w * h) {
+                if (data.remaining() != (long) w * h) {
                     return null;
                 }
+                int[] rgb = new int[w * h];
                 for (int i = 0; i < rgb.length; i++) {
                     int g = data.get() & 0xFF;
                     rgb[i] = (g << 16) | (g << 8) | g;
                 }
+                return new Pixels(rgb, w, h);
             }
             case JPEG, PNG -> {
-                BufferedImage image = imageOf(data);
-                if (image == null || image.getWidth() != w || image.getHeight() != h) {
-                    return null;
-                }
-                image.getRGB(0, 0, w, h, rgb, 0, w);
+                return imageOf(data, w, h);
             }
             default -> {
                 return null;
             }
         }
-        return rgb;
     }
 
-    private static BufferedImage imageOf(ByteBuffer data) {
+    /**
+     * Decodes an image whose header must declare {@code w x h}; null when it does not, when the
+     * decoder fails, or when it warns (a truncated or corrupt JPEG otherwise comes back with its
+     * missing part grey: a picture that was never sent).
+     */
+    private static Pixels imageOf(ByteBuffer data, int w, int h) {
         byte[] bytes = new byte[data.remaining()];
         data.get(bytes);
-        try {
-            return ImageIO.read(new ByteArrayInputStream(bytes));
+        ImageReader reader = null;
+        try (ImageInputStream in =
+                ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (in == null || !readers.hasNext()) {
+                return null;
+            }
+            reader = readers.next();
+            reader.setInput(in, true, true);
+            // The header alone: nothing is allocated for pixels yet.
+            if (reader.getWidth(0) != w || reader.getHeight(0) != h) {
+                return null;
+            }
+            int step = 1;
+            while ((long) ceilDiv(w, step) * ceilDiv(h, step) > MAX_DECODE_PIXELS) {
+                step++;
+            }
+            ImageReadParam param = reader.getDefaultReadParam();
+            param.setSourceSubsampling(step, step, 0, 0);
+            boolean[] warned = {false};
+            reader.addIIOReadWarningListener((source, warning) -> warned[0] = true);
+            BufferedImage image = reader.read(0, param);
+            if (warned[0] || image == null) {
+                return null;
+            }
+            int iw = image.getWidth();
+            int ih = image.getHeight();
+            int[] rgb = new int[iw * ih];
+            image.getRGB(0, 0, iw, ih, rgb, 0, iw);
+            return new Pixels(rgb, iw, ih);
         } catch (IOException | RuntimeException e) {
             return null; // corrupt image: the slot stays masked
+        } finally {
+            if (reader != null) {
+                reader.dispose();
+            }
         }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     private void resizeInto(int[] rgb, int w, int h, float[] out, int slot) {

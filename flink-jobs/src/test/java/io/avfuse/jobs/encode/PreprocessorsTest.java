@@ -74,6 +74,79 @@ class PreprocessorsTest {
         assertThat(r.pixels()[64]).isCloseTo(0xC0 / 255f, Offset.offset(0.03f));
     }
 
+    /**
+     * A JPEG of a few hundred bytes whose header claims 16000 x 16000 pixels (and the record too)
+     * used to make ImageIO allocate a 768 MB raster, after a 1 GB pixel array: the job's heap ran
+     * out (HostileInputITCase). It is decoded subsampled now, and since its data ends early,
+     * masked.
+     */
+    @Test
+    void decompressionBombsAndTruncatedScansStayMaskedWithoutLargeAllocations() throws Exception {
+        byte[] good = io.avfuse.connectors.testing.HostileRecords.smallJpeg(16, 16, 3);
+        var fuzz = new io.avfuse.connectors.testing.HostileRecords(1);
+        var bomb = fuzz.jpegBomb("s", 0, 0, 16000);
+        byte[] bombBytes = new byte[bomb.getData().remaining()];
+        bomb.getData().duplicate().get(bombBytes);
+        int sos = 0;
+        while (!(good[sos] == (byte) 0xFF && good[sos + 1] == (byte) 0xDA)) {
+            sos++;
+        }
+        byte[] truncatedScan = java.util.Arrays.copyOf(good, sos + 20);
+        FramePreprocessor p = new FramePreprocessor(4, 4, 8);
+        long before = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        FramePreprocessor.Result r =
+                p.apply(
+                        List.of(
+                                frame(FrameEncoding.JPEG, 16000, 16000, bombBytes),
+                                frame(FrameEncoding.JPEG, 16, 16, truncatedScan),
+                                frame(FrameEncoding.RGB24, 16000, 16000, new byte[12]),
+                                frame(FrameEncoding.JPEG, 16, 16, good)));
+        assertThat(r.mask()).containsExactly(1f, 0f, 0f, 0f);
+        assertThat(r.undecodable()).isEqualTo(3);
+        long after = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+        assertThat(after - before).isLessThan(256L << 20);
+    }
+
+    /** The fuzzer's corrupt JPEGs (random, cut anywhere, scan cut short) never become pictures. */
+    @Test
+    void corruptJpegsFromTheFuzzerAreAllMasked() {
+        var fuzz = new io.avfuse.connectors.testing.HostileRecords(9);
+        FramePreprocessor p = new FramePreprocessor(1, 4, 4);
+        for (int i = 0; i < 300; i++) {
+            var f = fuzz.corruptJpeg("s", i, 0);
+            byte[] data = new byte[f.getData().remaining()];
+            f.getData().duplicate().get(data);
+            FramePreprocessor.Result r = p.apply(List.of(frame(FrameEncoding.JPEG, 16, 16, data)));
+            assertThat(r.undecodable()).as("frame %d", i).isEqualTo(1);
+        }
+    }
+
+    /** An image above the decode cap is decoded subsampled, not refused. */
+    @Test
+    void imagesAboveTheDecodeCapAreDecodedSubsampled() throws Exception {
+        int w = 4200;
+        int h = 4100; // 17.2 M pixels, above 4096 x 4096
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        g.setColor(new java.awt.Color(0x2080C0));
+        g.fillRect(0, 0, w, h);
+        g.dispose();
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        ImageIO.write(img, "jpg", jpeg);
+        img = null;
+        FramePreprocessor.Pixels px =
+                FramePreprocessor.decode(frame(FrameEncoding.JPEG, w, h, jpeg.toByteArray()));
+        assertThat(px).isNotNull();
+        assertThat((long) px.width() * px.height())
+                .isLessThanOrEqualTo(FramePreprocessor.MAX_DECODE_PIXELS);
+        assertThat(px.width()).isEqualTo(2100);
+        FramePreprocessor.Result r =
+                new FramePreprocessor(1, 4, 8)
+                        .apply(List.of(frame(FrameEncoding.JPEG, w, h, jpeg.toByteArray())));
+        assertThat(r.mask()).containsExactly(1f);
+        assertThat(r.pixels()[0]).isCloseTo(0x20 / 255f, Offset.offset(0.03f));
+    }
+
     @Test
     void audioIsMixedToMonoResampledAndCleaned() {
         // 48 kHz stereo, 100 ms: left 0.5, right -0.1, one NaN.
