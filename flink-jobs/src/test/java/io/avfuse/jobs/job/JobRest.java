@@ -1,0 +1,131 @@
+package io.avfuse.jobs.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.client.program.ClusterClient;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * What job ITCases read from a MiniCluster's REST API: restarts, task states and operator metrics,
+ * the way an operator would see them, over loopback only.
+ */
+final class JobRest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private JobRest() {}
+
+    /** MiniCluster configuration whose REST endpoint binds and advertises loopback only. */
+    static Configuration loopbackRest() {
+        Configuration c = new Configuration();
+        c.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
+        c.set(RestOptions.ADDRESS, "127.0.0.1");
+        return c;
+    }
+
+    static String get(ClusterClient<?> client, String path) throws Exception {
+        URI uri = URI.create(client.getWebInterfaceURL() + path);
+        assertThat(uri.getHost()).isIn("127.0.0.1", "localhost");
+        HttpResponse<String> r =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).as("GET %s: %s", uri, r.body()).isEqualTo(200);
+        return r.body();
+    }
+
+    /** The job's {@code numRestarts} metric (fetched lazily by Flink: polled). */
+    static long numRestarts(ClusterClient<?> client, JobID id) throws Exception {
+        Pattern value = Pattern.compile("\"id\":\"numRestarts\",\"value\":\"(\\d+)\"");
+        String body = "";
+        for (int i = 0; i < 50; i++) {
+            body = get(client, "/jobs/" + id + "/metrics?get=numRestarts");
+            var m = value.matcher(body);
+            if (m.find()) {
+                return Long.parseLong(m.group(1));
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no numRestarts metric for job " + id + ": " + body);
+    }
+
+    /** Waits until every vertex of the job is RUNNING (sources have their splits soon after). */
+    static void awaitAllTasksRunning(ClusterClient<?> client, JobID id, Duration timeout)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode job = JSON.readTree(get(client, "/jobs/" + id));
+            boolean all = job.get("vertices").size() > 0;
+            for (JsonNode v : job.get("vertices")) {
+                all &= v.get("status").asText().equals("RUNNING");
+            }
+            if (all) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("job " + id + " did not get all its tasks running in " + timeout);
+    }
+
+    /**
+     * Sum over the subtasks of the first vertex whose name starts with {@code vertexPrefix} of the
+     * metrics whose id contains {@code scope} and ends with {@code .name}; read until two reads
+     * agree, since Flink's metric fetcher refreshes every few seconds.
+     */
+    static long vertexMetricSum(
+            ClusterClient<?> client, JobID id, String vertexPrefix, String scope, String name)
+            throws Exception {
+        JsonNode job = JSON.readTree(get(client, "/jobs/" + id));
+        String vertex = null;
+        for (JsonNode v : job.get("vertices")) {
+            if (vertex == null && v.get("name").asText().startsWith(vertexPrefix)) {
+                vertex = v.get("id").asText();
+            }
+        }
+        assertThat(vertex).as("a vertex named %s*", vertexPrefix).isNotNull();
+        String base = "/jobs/" + id + "/vertices/" + vertex + "/metrics";
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        List<String> ids = new ArrayList<>();
+        while (ids.isEmpty() && System.nanoTime() < deadline) {
+            for (JsonNode m : JSON.readTree(get(client, base))) {
+                String metric = m.get("id").asText();
+                if (metric.endsWith("." + name) && metric.contains(scope)) {
+                    ids.add(metric);
+                }
+            }
+            if (ids.isEmpty()) {
+                Thread.sleep(500);
+            }
+        }
+        assertThat(ids).as("%s metrics of %s", name, vertexPrefix).isNotEmpty();
+        String query =
+                base + "?get=" + URLEncoder.encode(String.join(",", ids), StandardCharsets.UTF_8);
+        long previous = -1;
+        for (int i = 0; i < 20; i++) {
+            long sum = 0;
+            for (JsonNode v : JSON.readTree(get(client, query))) {
+                sum += Long.parseLong(v.get("value").asText());
+            }
+            if (sum == previous) {
+                return sum;
+            }
+            previous = sum;
+            Thread.sleep(1_500);
+        }
+        return previous;
+    }
+}
