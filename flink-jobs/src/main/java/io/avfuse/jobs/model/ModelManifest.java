@@ -103,6 +103,20 @@ public record ModelManifest(
         if (labels.size() < 2) {
             throw new IllegalArgumentException("a model needs at least 2 labels");
         }
+        requirePositive("embedding", embedding);
+        requirePositive("frames", frames);
+        requirePositive("height", height);
+        requirePositive("width", width);
+        requirePositive("maxTokens", maxTokens);
+        requirePositive("vocabulary", vocabulary);
+        requirePositive("windowUs", windowUs);
+    }
+
+    private static void requirePositive(String component, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(
+                    "manifest component '" + component + "' must be positive, is " + value);
+        }
     }
 
     /** Length of the metadata vector (values and missing flags). */
@@ -121,23 +135,198 @@ public record ModelManifest(
 
     /** This manifest as another version (a retrained model of the same architecture). */
     public ModelManifest withVersion(String newVersion) {
-        return with("version", newVersion);
+        return toBuilder().version(newVersion).build();
     }
 
     /** This manifest with other class names. */
     public ModelManifest withLabels(List<String> newLabels) {
-        return with("labels", newLabels);
+        return toBuilder().labels(newLabels).build();
     }
 
-    /** A copy with one component replaced, through JSON so that it keeps every other one. */
-    private ModelManifest with(String component, Object value) {
-        java.util.Map<String, Object> fields =
-                JSON.convertValue(
-                        this,
-                        new com.fasterxml.jackson.core.type.TypeReference<
-                                java.util.Map<String, Object>>() {});
-        fields.put(component, value);
-        return JSON.convertValue(fields, ModelManifest.class);
+    /**
+     * A manifest for {@code version} with these class names and modalities; every size must be set,
+     * the rest defaults to what a manifest predating its option means.
+     */
+    public static Builder builder(String version, List<String> labels, List<String> modalities) {
+        return new Builder().version(version).labels(labels).modalities(modalities);
+    }
+
+    /** A builder holding every component of this manifest, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder()
+                .architecture(architecture)
+                .version(version)
+                .labels(labels)
+                .modalities(modalities)
+                .embedding(embedding)
+                .fusion(fusion)
+                .frames(frames)
+                .frameSize(height, width)
+                .audio(audio)
+                .maxTokens(maxTokens)
+                .vocabulary(vocabulary)
+                .features(features)
+                .featureClip(featureClip)
+                .windowUs(windowUs)
+                .videoPooling(videoPooling)
+                .frameEncoder(frameEncoder)
+                .audioEncoder(audioEncoder)
+                .textEncoder(textEncoder)
+                .runtime(runtime)
+                .files(files);
+    }
+
+    /** Names each of the many components where a manifest is made in code. */
+    public static final class Builder {
+        private String architecture = ARCHITECTURE;
+        private String version;
+        private List<String> labels;
+        private List<String> modalities;
+        private int embedding;
+        private FusionKind fusion = FusionKind.GATED;
+        private int frames;
+        private int height;
+        private int width;
+        private LogMelSpectrogram.Params audio = LogMelSpectrogram.Params.DEFAULT;
+        private int maxTokens;
+        private int vocabulary;
+        private List<String> features = List.of();
+        private float featureClip = 5f;
+        private long windowUs = 1_000_000;
+        private TemporalPooling videoPooling;
+        private FrameEncoderKind frameEncoder;
+        private AudioEncoderKind audioEncoder;
+        private TextEncoderKind textEncoder;
+        private ModelRuntime runtime;
+        private Map<String, String> files;
+
+        private Builder() {}
+
+        public Builder architecture(String value) {
+            architecture = value;
+            return this;
+        }
+
+        public Builder version(String value) {
+            version = value;
+            return this;
+        }
+
+        public Builder labels(List<String> value) {
+            labels = value;
+            return this;
+        }
+
+        public Builder modalities(List<String> value) {
+            modalities = value;
+            return this;
+        }
+
+        public Builder embedding(int value) {
+            embedding = value;
+            return this;
+        }
+
+        public Builder fusion(FusionKind value) {
+            fusion = value;
+            return this;
+        }
+
+        public Builder frames(int value) {
+            frames = value;
+            return this;
+        }
+
+        public Builder frameSize(int newHeight, int newWidth) {
+            height = newHeight;
+            width = newWidth;
+            return this;
+        }
+
+        public Builder audio(LogMelSpectrogram.Params value) {
+            audio = value;
+            return this;
+        }
+
+        public Builder maxTokens(int value) {
+            maxTokens = value;
+            return this;
+        }
+
+        public Builder vocabulary(int value) {
+            vocabulary = value;
+            return this;
+        }
+
+        public Builder features(List<String> value) {
+            features = value;
+            return this;
+        }
+
+        public Builder featureClip(float value) {
+            featureClip = value;
+            return this;
+        }
+
+        public Builder windowUs(long value) {
+            windowUs = value;
+            return this;
+        }
+
+        public Builder videoPooling(TemporalPooling value) {
+            videoPooling = value;
+            return this;
+        }
+
+        public Builder frameEncoder(FrameEncoderKind value) {
+            frameEncoder = value;
+            return this;
+        }
+
+        public Builder audioEncoder(AudioEncoderKind value) {
+            audioEncoder = value;
+            return this;
+        }
+
+        public Builder textEncoder(TextEncoderKind value) {
+            textEncoder = value;
+            return this;
+        }
+
+        public Builder runtime(ModelRuntime value) {
+            runtime = value;
+            return this;
+        }
+
+        public Builder files(Map<String, String> value) {
+            files = value;
+            return this;
+        }
+
+        public ModelManifest build() {
+            return new ModelManifest(
+                    architecture,
+                    version,
+                    labels,
+                    modalities,
+                    embedding,
+                    fusion,
+                    frames,
+                    height,
+                    width,
+                    audio,
+                    maxTokens,
+                    vocabulary,
+                    features,
+                    featureClip,
+                    windowUs,
+                    videoPooling,
+                    frameEncoder,
+                    audioEncoder,
+                    textEncoder,
+                    runtime,
+                    files);
+        }
     }
 
     public void write(Path dir) throws IOException {

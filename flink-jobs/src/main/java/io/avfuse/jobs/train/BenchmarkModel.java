@@ -2,7 +2,6 @@ package io.avfuse.jobs.train;
 
 import io.avfuse.jobs.encode.AudioEncoderKind;
 import io.avfuse.jobs.encode.FrameEncoderKind;
-import io.avfuse.jobs.encode.LogMelSpectrogram;
 import io.avfuse.jobs.encode.TemporalPooling;
 import io.avfuse.jobs.encode.TextEncoderKind;
 import io.avfuse.jobs.fuse.FusionKind;
@@ -43,27 +42,22 @@ public final class BenchmarkModel {
             FrameEncoderKind frameEncoder,
             AudioEncoderKind audioEncoder,
             TextEncoderKind textEncoder) {
-        return new ModelManifest(
-                ModelManifest.ARCHITECTURE,
-                version,
-                ClipRecording.classNames(),
-                List.of("video", "audio", "text", "metadata"),
-                embedding,
-                fusion,
-                ClipRecording.FRAMES,
-                48,
-                64,
-                LogMelSpectrogram.Params.DEFAULT,
-                MAX_TOKENS,
-                vocabulary,
-                features,
-                5f,
-                1_000_000,
-                pooling,
-                frameEncoder,
-                audioEncoder,
-                textEncoder,
-                null,
-                null);
+        return ModelManifest.builder(
+                        version,
+                        ClipRecording.classNames(),
+                        List.of("video", "audio", "text", "metadata"))
+                .embedding(embedding)
+                .fusion(fusion)
+                .frames(ClipRecording.FRAMES)
+                .frameSize(48, 64)
+                .maxTokens(MAX_TOKENS)
+                .vocabulary(vocabulary)
+                .features(features)
+                .featureClip(5f)
+                .videoPooling(pooling)
+                .frameEncoder(frameEncoder)
+                .audioEncoder(audioEncoder)
+                .textEncoder(textEncoder)
+                .build();
     }
 }

@@ -8,9 +8,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
-import io.avfuse.jobs.encode.LogMelSpectrogram;
 import io.avfuse.jobs.encode.WordVocabulary;
-import io.avfuse.jobs.fuse.FusionKind;
 import io.avfuse.schemas.AlignedWindow;
 import io.avfuse.schemas.FrameEncoding;
 import io.avfuse.schemas.ModalityPresence;
@@ -36,28 +34,15 @@ public class FusionInferenceTest {
     }
 
     static ModelManifest manifest(int vocabulary, int embedding, List<String> modalities) {
-        return new ModelManifest(
-                ModelManifest.ARCHITECTURE,
-                "test-7",
-                List.of("calm", "goal", "foul"),
-                modalities,
-                embedding,
-                FusionKind.GATED,
-                4,
-                16,
-                16,
-                LogMelSpectrogram.Params.DEFAULT,
-                8,
-                vocabulary,
-                List.of("speed"),
-                100f,
-                1_000_000,
-                null,
-                null,
-                null,
-                null,
-                null,
-                null);
+        return ModelManifest.builder("test-7", List.of("calm", "goal", "foul"), modalities)
+                .embedding(embedding)
+                .frames(4)
+                .frameSize(16, 16)
+                .maxTokens(8)
+                .vocabulary(vocabulary)
+                .features(List.of("speed"))
+                .featureClip(100f)
+                .build();
     }
 
     static Path savedModel(Path tmp, int embedding) throws Exception {

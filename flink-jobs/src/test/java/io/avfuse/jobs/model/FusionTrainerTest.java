@@ -6,17 +6,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
-import io.avfuse.jobs.encode.LogMelSpectrogram;
-import io.avfuse.jobs.encode.WordVocabulary;
-import io.avfuse.jobs.fuse.FusionKind;
 import io.avfuse.schemas.AlignedWindow;
-import io.avfuse.schemas.ModalityPresence;
-import io.avfuse.schemas.WindowAudio;
-import io.avfuse.schemas.WindowFrame;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -33,46 +24,16 @@ public class FusionTrainerTest {
     @Test
     void fusionLearnsWhatNoSingleModalityCan() throws Exception {
         Random rnd = new Random(21);
-        List<AlignedWindow> windows = new ArrayList<>();
-        List<Integer> labels = new ArrayList<>();
-        for (int i = 0; i < 200; i++) {
-            int high = rnd.nextInt(2);
-            int bright = rnd.nextInt(2);
-            windows.add(window(i, high == 1, bright == 1, rnd));
-            labels.add(2 * high + bright);
-        }
-        int[] y = labels.stream().mapToInt(Integer::intValue).toArray();
-        WordVocabulary vocab = WordVocabulary.build(List.of("unused words"), 8);
+        TwoBitTask task = TwoBitTask.draw(200, 0, false, rnd);
         Path tokenizer = tmp.resolve("tokenizer.json");
-        vocab.write(tokenizer);
         ModelManifest manifest =
-                new ModelManifest(
-                        ModelManifest.ARCHITECTURE,
-                        "trained-1",
-                        List.of("low-dark", "low-bright", "high-dark", "high-bright"),
-                        List.of("video", "audio"),
-                        16,
-                        FusionKind.GATED,
-                        2,
-                        16,
-                        16,
-                        LogMelSpectrogram.Params.DEFAULT,
-                        4,
-                        vocab.size(),
-                        List.of(),
-                        100f,
-                        1_000_000,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null);
+                TwoBitTask.manifest("trained-1", TwoBitTask.writeTokenizer(tokenizer)).build();
         FusionTrainer.Options options = options().epochs(10);
         Path dir = tmp.resolve("model");
         long stagingBefore = stagingDirs();
         FusionTrainer.Result result =
-                new FusionTrainer(options, System.out).train(manifest, tokenizer, windows, y, dir);
+                new FusionTrainer(options, System.out)
+                        .train(manifest, tokenizer, task.windows(), task.labels(), dir);
         assertThat(stagingDirs())
                 .as("the trainer's staging directory is removed")
                 .isEqualTo(stagingBefore);
@@ -85,61 +46,13 @@ public class FusionTrainerTest {
         assertThat(result.heldOutAccuracy()).isGreaterThanOrEqualTo(0.9);
 
         // The saved directory serves, and each modality alone is stuck near one bit of two.
-        List<AlignedWindow> fresh = new ArrayList<>();
-        int[] freshLabels = new int[80];
-        for (int i = 0; i < 80; i++) {
-            int high = rnd.nextInt(2);
-            int bright = rnd.nextInt(2);
-            fresh.add(window(1000 + i, high == 1, bright == 1, rnd));
-            freshLabels[i] = 2 * high + bright;
-        }
-        try (ModelDirectory.Loaded m = ModelDirectory.load(dir, Device.cpu())) {
-            WindowBatch batcher = new WindowBatch(m.manifest(), m.tokenizer());
-            List<Integer> all = new ArrayList<>();
-            for (int i = 0; i < 80; i++) {
-                all.add(i);
-            }
-            double both = FusionTrainer.accuracy(m.model(), batcher, fresh, freshLabels, all);
-            double audioOnly = accuracyWith(m, batcher, fresh, freshLabels, 0);
-            double videoOnly = accuracyWith(m, batcher, fresh, freshLabels, 1);
-            System.out.printf(
-                    "fresh windows: both %.3f, audio only %.3f, video only %.3f%n",
-                    both, audioOnly, videoOnly);
-            assertThat(both).isGreaterThanOrEqualTo(0.9);
-            assertThat(audioOnly).isLessThanOrEqualTo(0.65);
-            assertThat(videoOnly).isLessThanOrEqualTo(0.65);
-            assertThat(both - Math.max(audioOnly, videoOnly)).isGreaterThanOrEqualTo(0.25);
-        }
-    }
-
-    /** Accuracy with modality {@code masked} (0 video, 1 audio) marked missing. */
-    static double accuracyWith(
-            ModelDirectory.Loaded m,
-            WindowBatch batcher,
-            List<AlignedWindow> w,
-            int[] labels,
-            int masked) {
-        try (NDManager manager = m.model().getNDManager().newSubManager()) {
-            WindowBatch.Inputs in = batcher.toInputs(manager, w);
-            float[][] presence = in.presence();
-            for (float[] row : presence) {
-                row[masked] = 0;
-            }
-            NDList x = new NDList(in.tensors());
-            x.set(5, manager.create(presence));
-            long[] predicted =
-                    m.model()
-                            .getBlock()
-                            .forward(new ParameterStore(manager, false), x, false)
-                            .get(0)
-                            .argMax(1)
-                            .toLongArray();
-            int correct = 0;
-            for (int i = 0; i < labels.length; i++) {
-                correct += predicted[i] == labels[i] ? 1 : 0;
-            }
-            return correct / (double) labels.length;
-        }
+        TwoBitTask.Served served = TwoBitTask.served(dir, TwoBitTask.draw(80, 1000, false, rnd));
+        System.out.println("fresh windows: " + served);
+        assertThat(served.both()).isGreaterThanOrEqualTo(0.9);
+        assertThat(served.audioOnly()).isLessThanOrEqualTo(0.65);
+        assertThat(served.videoOnly()).isLessThanOrEqualTo(0.65);
+        assertThat(served.both() - Math.max(served.audioOnly(), served.videoOnly()))
+                .isGreaterThanOrEqualTo(0.25);
     }
 
     private static FusionTrainer.Options options() {
@@ -162,42 +75,11 @@ public class FusionTrainerTest {
 
     /** With {@code shared}, tone and brightness carry the same bit (only classes 0 and 3). */
     private Task task(boolean shared) throws java.io.IOException {
-        Random rnd = new Random(21);
-        List<AlignedWindow> windows = new ArrayList<>();
-        int[] labels = new int[120];
-        for (int i = 0; i < labels.length; i++) {
-            int high = rnd.nextInt(2);
-            int bright = shared ? high : rnd.nextInt(2);
-            windows.add(window(i, high == 1, bright == 1, rnd));
-            labels[i] = 2 * high + bright;
-        }
-        WordVocabulary vocab = WordVocabulary.build(List.of("unused words"), 8);
+        TwoBitTask drawn = TwoBitTask.draw(120, 0, shared, new Random(21));
         Path tokenizer = tmp.resolve("task-tokenizer.json");
-        vocab.write(tokenizer);
         ModelManifest manifest =
-                new ModelManifest(
-                        ModelManifest.ARCHITECTURE,
-                        "task",
-                        List.of("low-dark", "low-bright", "high-dark", "high-bright"),
-                        List.of("video", "audio"),
-                        16,
-                        FusionKind.GATED,
-                        2,
-                        16,
-                        16,
-                        LogMelSpectrogram.Params.DEFAULT,
-                        4,
-                        vocab.size(),
-                        List.of(),
-                        100f,
-                        1_000_000,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null);
-        return new Task(windows, labels, tokenizer, manifest);
+                TwoBitTask.manifest("task", TwoBitTask.writeTokenizer(tokenizer)).build();
+        return new Task(drawn.windows(), drawn.labels(), tokenizer, manifest);
     }
 
     /**
@@ -374,60 +256,6 @@ public class FusionTrainerTest {
                             .forward(new ParameterStore(manager, false), in.tensors(), false);
             return out.get(2).concat(out.get(3), 1).toFloatArray();
         }
-    }
-
-    public static AlignedWindow window(int i, boolean high, boolean bright, Random rnd) {
-        List<WindowFrame> frames = new ArrayList<>();
-        for (int f = 0; f < 2; f++) {
-            byte[] gray = new byte[16 * 16];
-            for (int p = 0; p < gray.length; p++) {
-                gray[p] =
-                        (byte)
-                                Math.max(
-                                        0,
-                                        Math.min(
-                                                255,
-                                                (bright ? 170 : 80) + rnd.nextGaussian() * 40));
-            }
-            frames.add(FusionInferenceTest.grayFrame(f, gray));
-        }
-        ByteBuffer s = ByteBuffer.allocate(16_000 * 4).order(ByteOrder.LITTLE_ENDIAN);
-        double hz = (high ? 1600 : 400) * (0.9 + 0.2 * rnd.nextDouble());
-        double phase = rnd.nextDouble() * 6.28;
-        for (int n = 0; n < 16_000; n++) {
-            s.putFloat(
-                    (float)
-                            (0.4 * Math.sin(2 * Math.PI * hz * n / 16_000.0 + phase)
-                                    + 0.2 * rnd.nextGaussian()));
-        }
-        s.flip();
-        return AlignedWindow.newBuilder()
-                .setStreamId("s")
-                .setWindowStartUs(i * 1_000_000L)
-                .setWindowEndUs((i + 1) * 1_000_000L)
-                .setPresence(
-                        ModalityPresence.newBuilder()
-                                .setVideo(true)
-                                .setAudio(true)
-                                .setText(false)
-                                .setMetadata(false)
-                                .build())
-                .setFrames(frames)
-                .setFramesSeen(2)
-                .setAudio(
-                        WindowAudio.newBuilder()
-                                .setSampleRate(16_000)
-                                .setChannels(1)
-                                .setSamples(s)
-                                .setCoverage(1f)
-                                .setGaps(0)
-                                .build())
-                .setTexts(List.of())
-                .setTextCarriedOver(false)
-                .setMetadata(null)
-                .setMetadataTimeUs(0)
-                .setAlignedAtUs(0)
-                .build();
     }
 
     private static long stagingDirs() throws java.io.IOException {

@@ -18,7 +18,6 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.avfuse.jobs.encode.AudioEncoderKind;
 import io.avfuse.jobs.encode.FrameEncoderKind;
-import io.avfuse.jobs.encode.LogMelSpectrogram;
 import io.avfuse.jobs.encode.WordVocabulary;
 import io.avfuse.jobs.fuse.FusionKind;
 import io.avfuse.schemas.AlignedWindow;
@@ -39,28 +38,14 @@ class NewArchitecturesModelTest {
     @TempDir Path tmp;
 
     private static ModelManifest manifest(int vocabulary, FusionKind fusion) {
-        return new ModelManifest(
-                ModelManifest.ARCHITECTURE,
-                "arch-1",
-                List.of("calm", "goal", "foul"),
-                List.of("video", "audio", "text", "metadata"),
-                16,
-                fusion,
-                4,
-                16,
-                16,
-                LogMelSpectrogram.Params.DEFAULT,
-                8,
-                vocabulary,
-                List.of("speed"),
-                100f,
-                1_000_000,
-                null,
-                FrameEncoderKind.VIT,
-                AudioEncoderKind.WAVEFORM,
-                null,
-                null,
-                null);
+        return FusionInferenceTest.manifest(
+                        vocabulary, 16, List.of("video", "audio", "text", "metadata"))
+                .toBuilder()
+                .version("arch-1")
+                .fusion(fusion)
+                .frameEncoder(FrameEncoderKind.VIT)
+                .audioEncoder(AudioEncoderKind.WAVEFORM)
+                .build();
     }
 
     /** All present; no video; no audio; no text. */
@@ -148,29 +133,7 @@ class NewArchitecturesModelTest {
     void aCnnModelUnderAVitManifestFailsAtLoadNamingTheEncoders() throws Exception {
         Path dir = FusionInferenceTest.savedModel(tmp, 16);
         ModelManifest cnn = ModelManifest.read(dir);
-        new ModelManifest(
-                        cnn.architecture(),
-                        cnn.version(),
-                        cnn.labels(),
-                        cnn.modalities(),
-                        cnn.embedding(),
-                        cnn.fusion(),
-                        cnn.frames(),
-                        cnn.height(),
-                        cnn.width(),
-                        cnn.audio(),
-                        cnn.maxTokens(),
-                        cnn.vocabulary(),
-                        cnn.features(),
-                        cnn.featureClip(),
-                        cnn.windowUs(),
-                        cnn.videoPooling(),
-                        FrameEncoderKind.VIT,
-                        cnn.audioEncoder(),
-                        cnn.textEncoder(),
-                        cnn.runtime(),
-                        cnn.files())
-                .write(dir);
+        cnn.toBuilder().frameEncoder(FrameEncoderKind.VIT).build().write(dir);
         assertThatThrownBy(() -> ModelDirectory.load(dir, Device.cpu()))
                 .isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining("cannot load the parameters in " + dir)

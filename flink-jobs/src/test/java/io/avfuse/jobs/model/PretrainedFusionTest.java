@@ -11,12 +11,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.avfuse.jobs.encode.AudioEncoderKind;
 import io.avfuse.jobs.encode.AudioPreprocessor;
-import io.avfuse.jobs.encode.LogMelSpectrogram;
 import io.avfuse.jobs.encode.PretrainedFiles;
 import io.avfuse.jobs.encode.PretrainedFixtures;
 import io.avfuse.jobs.encode.TextEncoderKind;
 import io.avfuse.jobs.encode.WordVocabulary;
-import io.avfuse.jobs.fuse.FusionKind;
 import io.avfuse.schemas.AlignedWindow;
 import io.avfuse.schemas.ModalityPresence;
 import io.avfuse.schemas.TextKind;
@@ -84,28 +82,20 @@ class PretrainedFusionTest {
     }
 
     static ModelManifest manifest(Path tokenizer, int vocabulary) {
-        return new ModelManifest(
-                ModelManifest.ARCHITECTURE,
-                "pretrained-1",
-                List.of("quiet-money", "quiet-animals", "speech-money", "speech-animals"),
-                List.of("audio", "text"),
-                EMBEDDING,
-                FusionKind.GATED,
-                2,
-                16,
-                16,
-                LogMelSpectrogram.Params.DEFAULT,
-                64,
-                vocabulary,
-                List.of(),
-                100f,
-                1_500_000,
-                null,
-                null,
-                AudioEncoderKind.SILERO_VAD,
-                TextEncoderKind.MINILM,
-                null,
-                null);
+        return ModelManifest.builder(
+                        "pretrained-1",
+                        List.of("quiet-money", "quiet-animals", "speech-money", "speech-animals"),
+                        List.of("audio", "text"))
+                .embedding(EMBEDDING)
+                .frames(2)
+                .frameSize(16, 16)
+                .maxTokens(64)
+                .vocabulary(vocabulary)
+                .featureClip(100f)
+                .windowUs(1_500_000)
+                .audioEncoder(AudioEncoderKind.SILERO_VAD)
+                .textEncoder(TextEncoderKind.MINILM)
+                .build();
     }
 
     @Test
@@ -236,27 +226,7 @@ class PretrainedFusionTest {
     /** Accuracy with modality {@code masked} (1 audio, 2 text) marked missing. */
     private static double maskedAccuracy(
             ModelDirectory.Loaded m, List<AlignedWindow> windows, int[] labels, int masked) {
-        try (NDManager manager = m.model().getNDManager().newSubManager()) {
-            WindowBatch.Inputs in = m.windowBatch().toInputs(manager, windows);
-            float[][] presence = in.presence();
-            for (float[] row : presence) {
-                row[masked] = 0;
-            }
-            NDList x = new NDList(in.tensors());
-            x.set(5, manager.create(presence));
-            long[] predicted =
-                    m.model()
-                            .getBlock()
-                            .forward(new ParameterStore(manager, false), x, false)
-                            .get(0)
-                            .argMax(1)
-                            .toLongArray();
-            int correct = 0;
-            for (int i = 0; i < labels.length; i++) {
-                correct += predicted[i] == labels[i] ? 1 : 0;
-            }
-            return correct / (double) labels.length;
-        }
+        return TwoBitTask.accuracyWith(m, m.windowBatch(), windows, labels, masked);
     }
 
     /** All six outputs of the model for {@code windows}, flattened. */

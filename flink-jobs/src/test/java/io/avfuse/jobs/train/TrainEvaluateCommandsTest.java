@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.avfuse.jobs.model.FusionTrainerTest;
 import io.avfuse.jobs.model.ModelManifest;
-import io.avfuse.schemas.AlignedWindow;
+import io.avfuse.jobs.model.TwoBitTask;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -24,24 +22,13 @@ import picocli.CommandLine;
  * saved dataset: the four classes of the two-bit task (tone pitch x frame brightness).
  */
 class TrainEvaluateCommandsTest {
-    private static final List<String> CLASSES =
-            List.of("low-dark", "low-bright", "high-dark", "high-bright");
-
     @TempDir Path tmp;
 
     @Test
     void aModelTrainedByTheCliIsEvaluatedIntoAReport() throws Exception {
         Path data = tmp.resolve("data");
-        Random rnd = new Random(11);
-        List<AlignedWindow> windows = new ArrayList<>();
-        int[] labels = new int[64];
-        for (int i = 0; i < labels.length; i++) {
-            boolean high = rnd.nextBoolean();
-            boolean bright = rnd.nextBoolean();
-            windows.add(FusionTrainerTest.window(i, high, bright, rnd));
-            labels[i] = (high ? 2 : 0) + (bright ? 1 : 0);
-        }
-        new LabelledWindows(CLASSES, windows, labels).write(data);
+        TwoBitTask task = TwoBitTask.draw(64, 0, false, new Random(11));
+        new LabelledWindows(TwoBitTask.LABELS, task.windows(), task.labels()).write(data);
 
         Path model = tmp.resolve("model");
         Path baseline = tmp.resolve("baseline");
@@ -49,7 +36,7 @@ class TrainEvaluateCommandsTest {
         assertThat(run(new TrainCommand(), common(data, baseline, "0"))).isZero();
         ModelManifest m = ModelManifest.read(model);
         // The dataset's classes name the outputs, not the benchmark's.
-        assertThat(m.labels()).isEqualTo(CLASSES);
+        assertThat(m.labels()).isEqualTo(TwoBitTask.LABELS);
         assertThat(m.version()).isEqualTo("gated-drop-s3");
         assertThat(ModelManifest.read(baseline).version()).isEqualTo("gated-nodrop-s3");
 
