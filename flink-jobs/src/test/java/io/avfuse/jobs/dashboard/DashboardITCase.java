@@ -9,8 +9,7 @@ import io.avfuse.connectors.serde.AvroSerde;
 import io.avfuse.connectors.serde.RecordType;
 import io.avfuse.connectors.serde.WireFormat;
 import io.avfuse.connectors.testing.KafkaTestClients;
-import io.avfuse.jobs.job.FuseJob;
-import io.avfuse.jobs.job.JobConfig;
+import io.avfuse.jobs.job.FuseJobSettings;
 import io.avfuse.jobs.model.FusionInferenceTest;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.FrameEncoding;
@@ -44,7 +43,6 @@ import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -96,12 +94,13 @@ class DashboardITCase {
         // Words of the test model's vocabulary (FusionInferenceTest.savedModel).
         Path model = FusionInferenceTest.savedModel(tmp, 16, List.of("video", "audio"));
         List<String> captions = captions(List.of("goal", "foul", "calm", "crowd", "referee"));
-        String video = KAFKA.uniqueTopic("dash-video");
-        String audio = KAFKA.uniqueTopic("dash-audio");
-        String text = KAFKA.uniqueTopic("dash-text");
-        String predictions = KAFKA.uniqueTopic("dash-predictions");
-        String embeddings = KAFKA.uniqueTopic("dash-embeddings");
-        String dlq = KAFKA.uniqueTopic("dash-deadletter");
+        FuseJobSettings.Topics topics = FuseJobSettings.Topics.unique(KAFKA, "dash");
+        String video = topics.video();
+        String audio = topics.audio();
+        String text = topics.text();
+        String predictions = topics.predictions();
+        String embeddings = topics.embeddings();
+        String dlq = topics.deadletter();
         KAFKA.createTopics(1, (short) 1, video, audio, dlq);
         KAFKA.createTopics(2, (short) 1, text, predictions, embeddings);
         // Event time two minutes ago, on a whole second: windows start at T0 + n s.
@@ -186,7 +185,7 @@ class DashboardITCase {
             assertThat(ready.await(60, TimeUnit.SECONDS)).as("browser ready: %s", lines).isTrue();
             assertThat(lines).as("no window before any input").contains("READY 0");
 
-            job = startFuseJob(video, audio, text, predictions, embeddings, dlq, model);
+            job = FuseJobSettings.of(KAFKA.bootstrapServers(), topics, model).start("dashboard-it");
             KafkaTestClients.produce(
                     KAFKA.bootstrapServers(), records(t0, captions, video, audio, text));
 
@@ -294,38 +293,6 @@ class DashboardITCase {
                 job.cancel().get();
             }
         }
-    }
-
-    private static JobClient startFuseJob(
-            String video,
-            String audio,
-            String text,
-            String predictions,
-            String embeddings,
-            String dlq,
-            Path model)
-            throws Exception {
-        JobConfig cfg =
-                JobConfig.load(
-                        null,
-                        List.of(
-                                "kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
-                                "kafka.group-id=dash-it-" + predictions,
-                                "topics.video=" + video,
-                                "topics.audio=" + audio,
-                                "topics.text=" + text,
-                                "topics.predictions=" + predictions,
-                                "topics.embeddings=" + embeddings,
-                                "topics.deadletter=" + dlq,
-                                "model.dir=" + model,
-                                "inference.batch-size=4",
-                                "inference.max-wait=100ms",
-                                "watermarks.idleness=1s",
-                                "job.parallelism=2",
-                                "job.checkpoint-interval=500ms"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FuseJob.defineFromKafka(env, cfg, false);
-        return env.executeAsync("dashboard-it");
     }
 
     /** Every set of one, two and three words, in a fixed order: a distinct caption per window. */

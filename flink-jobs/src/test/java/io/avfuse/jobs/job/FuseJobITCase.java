@@ -19,7 +19,6 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -54,33 +53,16 @@ class FuseJobITCase {
                         .av("cam-1", 6, Modality.AUDIO, 3_000_000)
                         .av("cam-2", 6, Modality.VIDEO, 3_000_000);
         s.produce(KAFKA, List.of());
-        String predictions = KAFKA.uniqueTopic("predictions");
-        String embeddings = KAFKA.uniqueTopic("embeddings");
-        String dlq = KAFKA.uniqueTopic("deadletter");
+        FuseJobSettings.Topics topics =
+                FuseJobSettings.Topics.unique(KAFKA, "fuse").withInputs(s.video, s.audio, s.text);
+        String predictions = topics.predictions();
+        String embeddings = topics.embeddings();
+        String dlq = topics.deadletter();
         KAFKA.createTopics(2, (short) 1, predictions, embeddings);
         KAFKA.createTopics(1, (short) 1, dlq);
 
-        JobConfig cfg =
-                JobConfig.load(
-                        null,
-                        List.of(
-                                "kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
-                                "kafka.group-id=fuse-it-" + predictions,
-                                "topics.video=" + s.video,
-                                "topics.audio=" + s.audio,
-                                "topics.text=" + s.text,
-                                "topics.predictions=" + predictions,
-                                "topics.embeddings=" + embeddings,
-                                "topics.deadletter=" + dlq,
-                                "model.dir=" + model,
-                                "inference.batch-size=4",
-                                "inference.max-wait=100ms",
-                                "watermarks.idleness=1s",
-                                "job.parallelism=2",
-                                "job.checkpoint-interval=500ms"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FuseJob.defineFromKafka(env, cfg, false);
-        JobClient job = env.executeAsync("fuse-it");
+        JobClient job =
+                FuseJobSettings.of(KAFKA.bootstrapServers(), topics, model).start("fuse-it");
         try {
             int expected = 3 * 6;
             List<Prediction> got = List.of();

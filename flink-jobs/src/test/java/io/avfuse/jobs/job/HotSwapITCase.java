@@ -31,7 +31,6 @@ import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.Metric;
 import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -78,39 +77,24 @@ class HotSwapITCase {
         Path v2 = ModelVersions.save(tmp.resolve("v2"), "v2", 2);
         Path broken = ModelVersions.truncated(v2, tmp.resolve("v3-broken"), "v3");
 
-        video = KAFKA.uniqueTopic("swap-video");
-        audio = KAFKA.uniqueTopic("swap-audio");
-        String text = KAFKA.uniqueTopic("swap-text");
+        FuseJobSettings.Topics topics = FuseJobSettings.Topics.unique(KAFKA, "swap");
+        video = topics.video();
+        audio = topics.audio();
+        String text = topics.text();
         String control = KAFKA.uniqueTopic("swap-models");
-        String predictions = KAFKA.uniqueTopic("swap-predictions");
-        String embeddings = KAFKA.uniqueTopic("swap-embeddings");
-        String dlq = KAFKA.uniqueTopic("swap-deadletter");
+        String predictions = topics.predictions();
+        String embeddings = topics.embeddings();
+        String dlq = topics.deadletter();
         KAFKA.createTopics(1, (short) 1, video, audio, text, control, dlq);
         KAFKA.createTopics(2, (short) 1, predictions, embeddings);
 
-        JobConfig cfg =
-                JobConfig.load(
-                        null,
-                        List.of(
-                                "kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
-                                "kafka.group-id=swap-it-" + predictions,
-                                "topics.video=" + video,
-                                "topics.audio=" + audio,
-                                "topics.text=" + text,
-                                "topics.predictions=" + predictions,
-                                "topics.embeddings=" + embeddings,
-                                "topics.deadletter=" + dlq,
-                                "model.dir=" + v1,
-                                "model.control-topic=" + control,
-                                "model.poll-interval=200ms",
-                                "inference.batch-size=8",
-                                "inference.max-wait=100ms",
-                                "watermarks.idleness=1s",
-                                "job.parallelism=2",
-                                "job.checkpoint-interval=1s"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FuseJob.defineFromKafka(env, cfg, false);
-        JobClient job = env.executeAsync("hot-swap-it");
+        JobClient job =
+                FuseJobSettings.of(KAFKA.bootstrapServers(), topics, v1)
+                        .set("model.control-topic", control)
+                        .set("model.poll-interval", "200ms")
+                        .set("inference.batch-size", 8)
+                        .set("job.checkpoint-interval", "1s")
+                        .start("hot-swap-it");
         JobID id = job.getJobID();
         try {
             // Seconds 0-4: windows 0-2 close (the watermark stops short of window 3's end).

@@ -25,7 +25,6 @@ import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -115,36 +114,19 @@ class PrometheusMetricsITCase {
                 bytes.merge(e.modality(), e.payloadBytes(), Long::sum);
             }
         }
-        String predictions = KAFKA.uniqueTopic("prom-predictions");
-        String embeddings = KAFKA.uniqueTopic("prom-embeddings");
-        String dlq = KAFKA.uniqueTopic("prom-deadletter");
+        FuseJobSettings.Topics topics =
+                FuseJobSettings.Topics.unique(KAFKA, "prom").withInputs(s.video, s.audio, s.text);
+        String predictions = topics.predictions();
+        String embeddings = topics.embeddings();
+        String dlq = topics.deadletter();
         KAFKA.createTopics(2, (short) 1, predictions, embeddings);
         KAFKA.createTopics(1, (short) 1, dlq);
 
-        JobConfig cfg =
-                JobConfig.load(
-                        null,
-                        List.of(
-                                "kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
-                                "kafka.group-id=prom-it-" + predictions,
-                                "topics.video=" + s.video,
-                                "topics.audio=" + s.audio,
-                                "topics.text=" + s.text,
-                                "topics.predictions=" + predictions,
-                                "topics.embeddings=" + embeddings,
-                                "topics.deadletter=" + dlq,
-                                "model.dir=" + model,
-                                "inference.batch-size=4",
-                                "inference.max-wait=100ms",
-                                "watermarks.idleness=1s",
-                                // The clock stream's window must not be flushed: 18 windows
-                                // exactly.
-                                "align.idle-flush=0s",
-                                "job.parallelism=2",
-                                "job.checkpoint-interval=500ms"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FuseJob.defineFromKafka(env, cfg, false);
-        JobClient job = env.executeAsync("prom-it");
+        JobClient job =
+                FuseJobSettings.of(KAFKA.bootstrapServers(), topics, model)
+                        // The clock stream's window must not be flushed: 18 windows exactly.
+                        .set("align.idle-flush", "0s")
+                        .start("prom-it");
         try {
             int windows = 3 * SECONDS;
             String op = "flink_taskmanager_job_task_operator_avfuse_";

@@ -39,7 +39,6 @@ import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectClusterRESTAddress;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.logging.log4j.Level;
@@ -148,12 +147,13 @@ class SaslSslITCase {
                         java.nio.file.attribute.PosixFilePermissions.toString(
                                 Files.getPosixFilePermissions(clientConfig)))
                 .isEqualTo("rw-------");
-        String video = KAFKA.uniqueTopic("sasl-video");
-        String audio = KAFKA.uniqueTopic("sasl-audio");
-        String text = KAFKA.uniqueTopic("sasl-text");
-        String predictions = KAFKA.uniqueTopic("sasl-predictions");
-        String embeddings = KAFKA.uniqueTopic("sasl-embeddings");
-        String dlq = KAFKA.uniqueTopic("sasl-deadletter");
+        FuseJobSettings.Topics topics = FuseJobSettings.Topics.unique(KAFKA, "sasl");
+        String video = topics.video();
+        String audio = topics.audio();
+        String text = topics.text();
+        String predictions = topics.predictions();
+        String embeddings = topics.embeddings();
+        String dlq = topics.deadletter();
         KAFKA.createTopics(1, (short) 1, video, audio, text, predictions, embeddings, dlq);
 
         // A PLAINTEXT client gets nothing from this broker: SASL_SSL is the only way in.
@@ -184,29 +184,12 @@ class SaslSslITCase {
         assertThat(ingest.out()).contains("stream sasl-cam: 32 frames");
 
         Path model = FusionInferenceTest.savedModel(tmp, 16, List.of("video", "audio"));
-        JobConfig cfg =
-                JobConfig.load(
-                        null,
-                        List.of(
-                                "kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
-                                "kafka.config-file=" + clientConfig,
-                                "kafka.group-id=sasl-it-" + predictions,
-                                "topics.video=" + video,
-                                "topics.audio=" + audio,
-                                "topics.text=" + text,
-                                "topics.predictions=" + predictions,
-                                "topics.embeddings=" + embeddings,
-                                "topics.deadletter=" + dlq,
-                                "model.dir=" + model,
-                                "inference.batch-size=4",
-                                "inference.max-wait=100ms",
-                                "watermarks.idleness=1s",
-                                "align.idle-flush=1s",
-                                "job.parallelism=1",
-                                "job.checkpoint-interval=500ms"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FuseJob.defineFromKafka(env, cfg, false);
-        JobClient job = env.executeAsync("sasl-fuse-it");
+        JobClient job =
+                FuseJobSettings.of(KAFKA.bootstrapServers(), topics, model)
+                        .set("kafka.config-file", clientConfig)
+                        .set("align.idle-flush", "1s")
+                        .set("job.parallelism", 1)
+                        .start("sasl-fuse-it");
         KafkaConnection reader =
                 KafkaConnection.to(KAFKA.bootstrapServers()).withConfigFile(clientConfig);
         List<Prediction> got = List.of();
