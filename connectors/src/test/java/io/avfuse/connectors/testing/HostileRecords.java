@@ -125,6 +125,8 @@ public final class HostileRecords {
     private final Random rnd;
     private final long seed;
     private final Map<RecordType<?>, GenericDatumReader<Object>> oracles = new HashMap<>();
+    private final Map<String, AvroSerde<?>> serdes = new HashMap<>();
+    private final Map<RecordType<?>, byte[]> headers = new HashMap<>();
     private int serial;
 
     public HostileRecords(long seed) {
@@ -644,19 +646,25 @@ public final class HostileRecords {
         return TestRecords.sample(type, "hostile-" + n, n);
     }
 
-    @SuppressWarnings("unchecked")
-    private static <T extends SpecificRecord> byte[] encode(RecordType<T> type, Object record) {
+    private <T extends SpecificRecord> byte[] encode(RecordType<T> type, Object record) {
         return encode(type, record, WireFormat.SINGLE_OBJECT);
     }
 
     @SuppressWarnings("unchecked")
-    private static <T extends SpecificRecord> byte[] encode(
+    private <T extends SpecificRecord> byte[] encode(
             RecordType<T> type, Object record, WireFormat format) {
-        return AvroSerde.of(type, format).encode((T) record);
+        // One serde per type and format: building one resolves every released schema, which
+        // made up most of the time to generate 10,000 values.
+        AvroSerde<T> serde =
+                (AvroSerde<T>)
+                        serdes.computeIfAbsent(
+                                type.name() + "/" + format, k -> AvroSerde.of(type, format));
+        return serde.encode((T) record);
     }
 
-    private static byte[] header(RecordType<?> type) {
-        return Arrays.copyOf(encode(type, TestRecords.sample(type, "s", 0)), 10);
+    private byte[] header(RecordType<?> type) {
+        return headers.computeIfAbsent(
+                type, t -> Arrays.copyOf(encode(t, TestRecords.sample(t, "s", 0)), 10));
     }
 
     /**
