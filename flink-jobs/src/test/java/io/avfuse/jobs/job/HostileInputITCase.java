@@ -270,6 +270,8 @@ class HostileInputITCase {
         JobClient job = env.executeAsync("hostile-it");
         long jobStarted = System.nanoTime();
         try {
+            // Scheduling takes seconds on a loaded machine; from then on it must stay RUNNING.
+            JobRest.awaitAllTasksRunning(client, job.getJobID(), Duration.ofSeconds(60));
             int windows = streams.size() * SECONDS;
             List<Prediction> got = List.of();
             List<DeadLetter> dead = List.of();
