@@ -59,7 +59,7 @@ public final class HostileRecords {
         NEGATIVE_INDEX,
         TIME_FAR_PAST,
         TIME_FAR_FUTURE,
-        /** Inside years 2000-2100 but days ahead of the wall clock: the job's time guard. */
+        /** Inside years 2000-2100 but in 2099, ahead of the wall clock: the job's time guard. */
         TIME_AHEAD_OF_CLOCK,
         WRONG_FRAME_SIZE,
         BAD_DIMENSIONS,
@@ -115,9 +115,18 @@ public final class HostileRecords {
 
     private static final long DAY_US = 86_400_000_000L;
 
+    /**
+     * 2099-01-01T00:00:00Z: time-guard values are stamped in 2099, inside the decoder's years
+     * 2000-2100 and ahead of any wall clock a test can run under, so their fate and their bytes
+     * never depend on when the fuzzer or the job runs.
+     */
+    public static final long YEAR_2099_US = 4_070_908_800_000_000L;
+
     private final Random rnd;
     private final long seed;
     private final Map<RecordType<?>, GenericDatumReader<Object>> oracles = new HashMap<>();
+    private final Map<String, AvroSerde<?>> serdes = new HashMap<>();
+    private final Map<RecordType<?>, byte[]> headers = new HashMap<>();
     private int serial;
 
     public HostileRecords(long seed) {
@@ -306,7 +315,7 @@ public final class HostileRecords {
                 yield withTime(type, c, n, times[rnd.nextInt(times.length)]);
             }
             case TIME_AHEAD_OF_CLOCK -> {
-                long t = System.currentTimeMillis() * 1000 + (2 + rnd.nextInt(300)) * DAY_US;
+                long t = YEAR_2099_US + rnd.nextInt(360) * DAY_US;
                 SpecificRecord r = valid(type, n);
                 r.put(2 - (name.equals("TextEvent") ? 1 : 0), t + n);
                 yield new Hostile(
@@ -403,7 +412,9 @@ public final class HostileRecords {
             case NON_FINITE_FEATURE -> {
                 TextEvent t = TestRecords.textEvent("hostile", n);
                 double[] bad = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY};
-                t.setFeatures(Map.of("speed", 1.0, "bad" + n, bad[rnd.nextInt(bad.length)]));
+                t.setFeatures(
+                        TestRecords.features(
+                                "speed", 1.0, "bad" + n, bad[rnd.nextInt(bad.length)]));
                 yield validate(type, c, encode(type, t), "feature 'bad\\d+' is");
             }
             case TOO_MANY_FEATURES -> {
@@ -635,19 +646,25 @@ public final class HostileRecords {
         return TestRecords.sample(type, "hostile-" + n, n);
     }
 
-    @SuppressWarnings("unchecked")
-    private static <T extends SpecificRecord> byte[] encode(RecordType<T> type, Object record) {
+    private <T extends SpecificRecord> byte[] encode(RecordType<T> type, Object record) {
         return encode(type, record, WireFormat.SINGLE_OBJECT);
     }
 
     @SuppressWarnings("unchecked")
-    private static <T extends SpecificRecord> byte[] encode(
+    private <T extends SpecificRecord> byte[] encode(
             RecordType<T> type, Object record, WireFormat format) {
-        return AvroSerde.of(type, format).encode((T) record);
+        // One serde per type and format: building one resolves every released schema, which
+        // made up most of the time to generate 10,000 values.
+        AvroSerde<T> serde =
+                (AvroSerde<T>)
+                        serdes.computeIfAbsent(
+                                type.name() + "/" + format, k -> AvroSerde.of(type, format));
+        return serde.encode((T) record);
     }
 
-    private static byte[] header(RecordType<?> type) {
-        return Arrays.copyOf(encode(type, TestRecords.sample(type, "s", 0)), 10);
+    private byte[] header(RecordType<?> type) {
+        return headers.computeIfAbsent(
+                type, t -> Arrays.copyOf(encode(t, TestRecords.sample(t, "s", 0)), 10));
     }
 
     /**

@@ -14,6 +14,7 @@ import io.avfuse.schemas.TextKind;
 import io.avfuse.schemas.VideoFrame;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -68,8 +69,19 @@ public final class TestRecords {
                 .setDurationUs(800_000)
                 .setKind(index % 2 == 0 ? TextKind.CAPTION : TextKind.METADATA)
                 .setText("line " + index + " — ünïcödé ok")
-                .setFeatures(index % 2 == 0 ? null : Map.of("speed", 1.5 * index, "count", 3.0))
+                .setFeatures(index % 2 == 0 ? null : features("speed", 1.5 * index, "count", 3.0))
                 .build();
+    }
+
+    /**
+     * Two features in this order. Not {@code Map.of}: its iteration order changes from one JVM to
+     * the next, and so would the bytes of every record encoded from it.
+     */
+    public static Map<String, Double> features(String k1, double v1, String k2, double v2) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put(k1, v1);
+        m.put(k2, v2);
+        return m;
     }
 
     public static Prediction prediction(String stream, long index) {

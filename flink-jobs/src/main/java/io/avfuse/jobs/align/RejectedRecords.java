@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Dead letters for records rejected after decoding (late, or stamped in the future): the record is
  * re-encoded in the input wire format so that it can be inspected and replayed like any other dead
- * letter. Partition and offset are no longer known there: -1.
+ * letter. Partition and offset are no longer known there: -1. The raw value decodes to a record
+ * equal to the one received, but need not be the bytes received: map entries (a text event's
+ * features) come out in the decoder's {@code HashMap} order, not the producer's.
  */
 public final class RejectedRecords implements Serializable {
     private static final long serialVersionUID = 1L;
