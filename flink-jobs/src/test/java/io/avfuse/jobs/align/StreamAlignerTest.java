@@ -419,6 +419,90 @@ class StreamAlignerTest {
         assertThat(harness.numKeyedStateEntries()).isZero();
     }
 
+    /**
+     * The live misbehaviour test's streams replayed in sending order through the aligner, with the
+     * watermark the job's sources would give them (one partition per modality: the newest accepted
+     * event time less 200 ms), the future-stamped records withheld as the event-time guard does,
+     * and the wall clock advancing with the sends. Every window the aligner has data for comes out
+     * exactly once; every record it cannot place is on the late side output.
+     */
+    @Test
+    void misbehavingStreamsLoseNoWindowAndLateRecordsAreAllAccountedFor() throws Exception {
+        AlignerConfig d = AlignerConfig.defaults(); // audio timeout 2 s, as in the live test
+        open(
+                new AlignerConfig(
+                        d.windowUs(),
+                        d.hopUs(),
+                        d.framesPerWindow(),
+                        d.toleranceUs(),
+                        d.timeoutUs(),
+                        d.textTtlUs(),
+                        d.metadataTtlUs(),
+                        d.maxPendingWindows(),
+                        d.maxFramesPerWindow(),
+                        d.maxTextsPerWindow(),
+                        2_000_000));
+        List<MisbehavingStreams.Planned> plan = MisbehavingStreams.plan(T0);
+        long newestMs = Long.MIN_VALUE;
+        long sentAtUs = T0;
+        for (MisbehavingStreams.Planned p : plan) {
+            if (p.sendUs() > sentAtUs) {
+                harness.processWatermark(newestMs - 200 - 1);
+                sentAtUs = p.sendUs();
+                harness.setProcessingTime(sentAtUs / 1000);
+            }
+            if (p.fate() != MisbehavingStreams.Fate.FUTURE) {
+                send(p.event());
+                newestMs = Math.max(newestMs, p.eventUs() / 1000);
+            }
+        }
+        harness.processWatermark(newestMs - 200 - 1);
+        // Traffic over: the watermark stops; the idle flush emits the last windows.
+        for (int s = 1; s <= 6; s++) {
+            harness.setProcessingTime(sentAtUs / 1000 + s * 1_000L);
+        }
+
+        Map<String, List<Integer>> got =
+                out().stream()
+                        .collect(
+                                Collectors.groupingBy(
+                                        AlignedWindow::getStreamId,
+                                        java.util.TreeMap::new,
+                                        Collectors.mapping(
+                                                w ->
+                                                        (int)
+                                                                ((w.getWindowStartUs() - T0)
+                                                                        / MisbehavingStreams.SEC),
+                                                Collectors.toList())));
+        assertThat(got).isEqualTo(MisbehavingStreams.expectedWindows());
+        for (AlignedWindow w : out()) {
+            int second = (int) ((w.getWindowStartUs() - T0) / MisbehavingStreams.SEC);
+            boolean audio =
+                    switch (w.getStreamId()) {
+                        case "mute" -> !MisbehavingStreams.muted(second);
+                        case "lagging" -> false; // all of its audio is behind the watermark
+                        default -> true;
+                    };
+            assertThat(w.getPresence().getAudio())
+                    .as("%s window %d audio", w.getStreamId(), second)
+                    .isEqualTo(audio);
+            assertThat(w.getPresence().getVideo()).isTrue();
+        }
+        Map<String, Integer> lateByStream = new java.util.TreeMap<>();
+        late().forEach(e -> lateByStream.merge(e.streamId(), 1, Integer::sum));
+        Map<String, Integer> fates = MisbehavingStreams.fates(plan);
+        assertThat(lateByStream)
+                .isEqualTo(
+                        Map.of(
+                                "shuffled", fates.get("shuffled:LATE"),
+                                "jumper", fates.get("jumper:LATE"),
+                                "lagging", fates.get("lagging:MAYBE_LATE")));
+
+        harness.processWatermark(Long.MAX_VALUE);
+        assertThat(out()).hasSize(got.values().stream().mapToInt(List::size).sum());
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
     @Test
     void aStreamThatGoesQuietIsFlushedAfterTheIdleTimeWithoutAWatermark() throws Exception {
         open(AlignerConfig.defaults()); // idle flush 10 s

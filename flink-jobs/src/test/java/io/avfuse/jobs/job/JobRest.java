@@ -9,8 +9,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.ClusterClient;
@@ -82,6 +84,50 @@ final class JobRest {
     }
 
     /**
+     * Waits until every subtask of the first vertex named {@code vertexPrefix*} has an input
+     * watermark of at least {@code atLeastMs}.
+     */
+    static void awaitInputWatermark(
+            ClusterClient<?> client,
+            JobID id,
+            String vertexPrefix,
+            long atLeastMs,
+            Duration timeout)
+            throws Exception {
+        String path = "/jobs/" + id + "/vertices/" + vertexId(client, id, vertexPrefix);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String body = "";
+        while (System.nanoTime() < deadline) {
+            body = get(client, path + "/watermarks");
+            long min = Long.MAX_VALUE;
+            int subtasks = 0;
+            for (JsonNode w : JSON.readTree(body)) {
+                if (w.get("id").asText().endsWith(".currentInputWatermark")) {
+                    min = Math.min(min, Long.parseLong(w.get("value").asText()));
+                    subtasks++;
+                }
+            }
+            int parallelism = JSON.readTree(get(client, path)).get("parallelism").asInt();
+            if (subtasks == parallelism && min >= atLeastMs) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(
+                "input watermark of " + vertexPrefix + " not at " + atLeastMs + " ms: " + body);
+    }
+
+    private static String vertexId(ClusterClient<?> client, JobID id, String vertexPrefix)
+            throws Exception {
+        for (JsonNode v : JSON.readTree(get(client, "/jobs/" + id)).get("vertices")) {
+            if (v.get("name").asText().startsWith(vertexPrefix)) {
+                return v.get("id").asText();
+            }
+        }
+        throw new AssertionError("no vertex named " + vertexPrefix + "* in job " + id);
+    }
+
+    /**
      * Sum over the subtasks of the first vertex whose name starts with {@code vertexPrefix} of the
      * metrics whose id contains {@code scope} and ends with {@code .name}; read until two reads
      * agree, since Flink's metric fetcher refreshes every few seconds.
@@ -89,41 +135,52 @@ final class JobRest {
     static long vertexMetricSum(
             ClusterClient<?> client, JobID id, String vertexPrefix, String scope, String name)
             throws Exception {
-        JsonNode job = JSON.readTree(get(client, "/jobs/" + id));
-        String vertex = null;
-        for (JsonNode v : job.get("vertices")) {
-            if (vertex == null && v.get("name").asText().startsWith(vertexPrefix)) {
-                vertex = v.get("id").asText();
-            }
-        }
-        assertThat(vertex).as("a vertex named %s*", vertexPrefix).isNotNull();
-        String base = "/jobs/" + id + "/vertices/" + vertex + "/metrics";
+        return vertexMetricSums(client, id, vertexPrefix, scope, name).get(name);
+    }
+
+    /** {@link #vertexMetricSum} of several metrics at once, read until two reads agree. */
+    static Map<String, Long> vertexMetricSums(
+            ClusterClient<?> client, JobID id, String vertexPrefix, String scope, String... names)
+            throws Exception {
+        String base =
+                "/jobs/" + id + "/vertices/" + vertexId(client, id, vertexPrefix) + "/metrics";
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        List<String> ids = new ArrayList<>();
-        while (ids.isEmpty() && System.nanoTime() < deadline) {
+        Map<String, String> nameOf = new HashMap<>(); // metric id -> name
+        while (nameOf.values().stream().distinct().count() < names.length
+                && System.nanoTime() < deadline) {
             for (JsonNode m : JSON.readTree(get(client, base))) {
                 String metric = m.get("id").asText();
-                if (metric.endsWith("." + name) && metric.contains(scope)) {
-                    ids.add(metric);
+                for (String name : names) {
+                    if (metric.endsWith("." + name) && metric.contains(scope)) {
+                        nameOf.put(metric, name);
+                    }
                 }
             }
-            if (ids.isEmpty()) {
+            if (nameOf.values().stream().distinct().count() < names.length) {
                 Thread.sleep(500);
             }
         }
-        assertThat(ids).as("%s metrics of %s", name, vertexPrefix).isNotEmpty();
+        assertThat(new TreeSet<>(nameOf.values()))
+                .as("metrics of %s", vertexPrefix)
+                .containsExactlyInAnyOrder(names);
         String query =
-                base + "?get=" + URLEncoder.encode(String.join(",", ids), StandardCharsets.UTF_8);
-        long previous = -1;
+                base
+                        + "?get="
+                        + URLEncoder.encode(
+                                String.join(",", nameOf.keySet()), StandardCharsets.UTF_8);
+        Map<String, Long> previous = Map.of();
         for (int i = 0; i < 20; i++) {
-            long sum = 0;
+            Map<String, Long> sums = new TreeMap<>();
             for (JsonNode v : JSON.readTree(get(client, query))) {
-                sum += Long.parseLong(v.get("value").asText());
+                sums.merge(
+                        nameOf.get(v.get("id").asText()),
+                        Long.parseLong(v.get("value").asText()),
+                        Long::sum);
             }
-            if (sum == previous) {
-                return sum;
+            if (sums.equals(previous)) {
+                return sums;
             }
-            previous = sum;
+            previous = sums;
             Thread.sleep(1_500);
         }
         return previous;
