@@ -27,7 +27,8 @@ import org.apache.flink.util.OutputTag;
  * watermark by more than their tolerance go to {@link #LATE} and never touch an emitted window.
  * State is capped per stream and cleared when the stream ends. A stream that sends nothing for the
  * idle-flush time (wall clock) has its pending windows emitted without the watermark, because a
- * watermark stops moving when every source goes quiet.
+ * watermark stops moving when every source goes quiet; run as {@link AlignerOperator}, only once
+ * the whole input is idle too.
  *
  * <p>{@code events.keyBy(ModalityEvent::streamId).process(new StreamAligner(config))}
  */
@@ -56,11 +57,13 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
     private final AlignerConfig config;
     private final long maxTimeoutUs;
     private final long maxToleranceUs;
+    private boolean flushOnlyWhenInputIdle;
 
     private transient MapState<Long, PendingWindow> windows;
     private transient ValueState<StreamProgress> progress;
     private transient AlignerMetrics metrics;
     private transient long openedAtMs;
+    private transient boolean inputIdle;
 
     public StreamAligner(AlignerConfig config) {
         this.config = config;
@@ -72,6 +75,21 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
         }
         this.maxTimeoutUs = timeout;
         this.maxToleranceUs = tolerance;
+    }
+
+    /**
+     * Makes the idle flush wait until the operator's whole input is idle (see {@link
+     * AlignerOperator}, which reports it); without it, a stream's wall-clock silence alone is
+     * enough, which also fires when the job falls behind and a stream's records are still queued.
+     */
+    StreamAligner flushingOnlyWhenInputIdle() {
+        flushOnlyWhenInputIdle = true;
+        return this;
+    }
+
+    /** Whether every input channel is idle now (every upstream source has gone quiet). */
+    void inputIdle(boolean idle) {
+        inputIdle = idle;
     }
 
     @Override
@@ -227,6 +245,12 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
                 ctx.timerService().registerProcessingTimeTimer(quietSince + idleFlushMs());
             }
             return; // a newer record scheduled a later timer
+        }
+        if (flushOnlyWhenInputIdle && !inputIdle) {
+            // Records are still flowing into this task, or its sources are behind: the silence
+            // may be the job's lag, not the stream's end. Look again shortly.
+            ctx.timerService().registerProcessingTimeTimer(now + Math.min(idleFlushMs(), 1_000));
+            return;
         }
         long watermark = ctx.timerService().currentWatermark();
         if (watermark != p.watermarkAtArrivalMs) {

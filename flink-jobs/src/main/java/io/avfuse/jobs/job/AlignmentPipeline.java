@@ -1,6 +1,7 @@
 package io.avfuse.jobs.job;
 
 import io.avfuse.connectors.kafka.DeadLetterSplitter;
+import io.avfuse.jobs.align.AlignerOperator;
 import io.avfuse.jobs.align.EventTimeGuard;
 import io.avfuse.jobs.align.Modality;
 import io.avfuse.jobs.align.ModalityEvent;
@@ -74,10 +75,10 @@ public final class AlignmentPipeline {
         SingleOutputStreamOperator<AlignedWindow> windows =
                 in.events()
                         .keyBy(ModalityEvent::streamId)
-                        .process(
-                                new StreamAligner(config.alignerConfig()),
-                                new AvroTypeInfo<>(AlignedWindow.class))
-                        .name("align")
+                        .transform(
+                                "align",
+                                new AvroTypeInfo<>(AlignedWindow.class),
+                                new AlignerOperator(new StreamAligner(config.alignerConfig())))
                         .uid("align-v1");
         RejectedRecords rejections = in.rejections();
         DataStream<DeadLetter> late =

@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -526,6 +527,47 @@ class StreamAlignerTest {
         harness.processWatermark(Long.MAX_VALUE);
         assertThat(out()).hasSize(3);
         assertThat(late()).hasSize(1);
+    }
+
+    @Test
+    void asTheJobRunsItTheIdleFlushWaitsUntilTheWholeInputIsIdle() throws Exception {
+        harness =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new AlignerOperator(new StreamAligner(AlignerConfig.defaults())),
+                        ModalityEvent::streamId,
+                        Types.STRING);
+        harness.open();
+        harness.setProcessingTime(1_000);
+        send(av("a", 0, 3_000_000));
+        harness.processWatermark(wm(1_100_000));
+        assertThat(out()).hasSize(1);
+
+        // A minute without a record for "a" and without a moving watermark, but the sources are
+        // not idle: the job is behind (or other streams are stuck), so nothing is flushed.
+        harness.setProcessingTime(61_000);
+        assertThat(out()).hasSize(1);
+        assertThat(late()).isEmpty();
+
+        // Then the records that were queued arrive: they complete their windows normally.
+        send(av("a", 3_000_000, 4_000_000));
+        harness.processWatermark(wm(3_100_000));
+        assertThat(out())
+                .extracting(AlignedWindow::getWindowStartUs)
+                .containsExactly(T0, T0 + 1_000_000, T0 + 2_000_000);
+        assertThat(out()).allSatisfy(w -> assertThat(w.getFramesSeen()).isEqualTo(25));
+
+        // Every source goes quiet: the input turns idle, and the last window is flushed as
+        // before: 10 s after the last record, plus 10 s since the watermark moved after it.
+        harness.setProcessingTime(62_000);
+        harness.processWatermarkStatus(WatermarkStatus.IDLE);
+        harness.setProcessingTime(72_000);
+        assertThat(out()).hasSize(3);
+        harness.setProcessingTime(82_000);
+        assertThat(out())
+                .extracting(AlignedWindow::getWindowStartUs)
+                .containsExactly(T0, T0 + 1_000_000, T0 + 2_000_000, T0 + 3_000_000);
+        assertThat(out().get(3).getFramesSeen()).isEqualTo(25);
+        assertThat(late()).isEmpty();
     }
 
     @Test
