@@ -21,31 +21,8 @@ mkdir -p "$out"
 log="$out/run-all.log"
 : >"$log"
 
-echo "building (test-compile, offline) ..." | tee -a "$log"
-./mvnw -B -q -o -pl flink-jobs -am test-compile dependency:build-classpath \
-  -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >>"$log" 2>&1 ||
-  { echo "build failed, see $log"; exit 1; }
-
-export DJL_OFFLINE=true OPT_OUT_TRACKING=true
-# Idle libtorch OpenMP teams (one per calling thread: each job's task thread, then main for P1's
-# direct calls) otherwise spin and slowed P1's direct calls up to 6x (docs/benchmarks.md).
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-export DJL_CACHE_DIR="$root/.cache/djl" ENGINE_CACHE_DIR="$root/.cache/djl-engines"
-mkdir -p "$root/flink-jobs/target/tmp"
-jvm=(-XX:+UseParallelGC
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED
-  --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  -Dai.djl.offline=true
-  -Dorg.bytedeco.javacpp.cachedir="$root/.cache/javacpp"
-  -Djava.io.tmpdir="$root/flink-jobs/target/tmp"
-  -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.avfuse.schemas
-  -Dorg.apache.avro.limits.bytes.maxLength=16777216
-  -Dorg.apache.avro.limits.string.maxLength=4194304
-  -Dorg.apache.avro.limits.collectionItems.maxLength=1048576
-  -Dlog4j.configurationFile="$root/deploy/local/log4j-demo.properties"
-  -Davfuse.project.root="$root")
-jobs_cp="$root/flink-jobs/target/test-classes:$root/flink-jobs/target/classes:$(cat flink-jobs/target/bench-classpath.txt)"
-conn_cp="$root/connectors/target/test-classes:$root/connectors/target/classes:$(cat connectors/target/bench-classpath.txt)"
+# shellcheck source=tools/bench/java-env.sh
+source "$root/tools/bench/java-env.sh"
 
 # run ID LIMIT_S HEAP CLASSPATH MAIN ARGS...: one benchmark JVM, bounded, output to the log.
 run() {
@@ -56,7 +33,7 @@ run() {
   echo "== $id: java $main $* (load average $load)" | tee -a "$log"
   timeout --signal=TERM --kill-after=30 "$limit" java -Xmx"$heap" "${jvm[@]}" -cp "$cp" "$main" "$@" \
     2>&1 | grep -v -e '^SLF4J' -e 'WARN' | tee "$out/$id.txt" | tee -a "$log" |
-    grep -E '^(P[0-9]|  (run|round)|median|RESULT|  [a-zA-Z])'
+    grep -E '^(P[0-9]|SOAK|MET|MISS|  (run|round)|median|RESULT|  [a-zA-Z[])'
   local rc=${PIPESTATUS[0]}
   [[ $rc == 0 ]] || echo "RESULT|$id|(did not finish: exit $rc, limit ${limit}s)|-|-|see $out/$id.txt" |
     tee -a "$log" >>"$out/$id.txt"
@@ -66,9 +43,9 @@ run() {
 model_pt="$root/flink-jobs/target/exported-models/torchscript-whole/model.pt"
 megamind=/usr/share/doc/opencv-doc/examples/data/Megamind.avi
 if [[ $full == 1 ]]; then
-  p1=(20 120 32 5); p2=(256 32 5); p5=(200 20 5); p6=(20 60 5); p7=(1000 600 5)
+  p1=(20 120 32 5); p2=(256 32 5); p5=(200 20 5); p6=(20 60 5); p7=(1000 600 800)
 else
-  p1=(20 60 32 5); p2=(256 32 5); p5=(200 10 5); p6=(20 30 5); p7=(1000 60 5)
+  p1=(20 60 32 5); p2=(256 32 5); p5=(200 10 5); p6=(20 30 5); p7=(1000 180 800)
 fi
 
 want P6 && run P6 900 3g "$jobs_cp" io.avfuse.jobs.bench.LiveBenchmark latency "${p6[@]}"
@@ -80,7 +57,8 @@ want P4 && { [[ -f $megamind ]] && run P4 600 2g "$conn_cp" io.avfuse.connectors
 want P5 && run P5 900 2g "$jobs_cp" io.avfuse.jobs.bench.AlignBenchmark "${p5[@]}"
 want P1 && run P1 1500 3g "$jobs_cp" io.avfuse.jobs.bench.EndToEndBenchmark "${p1[@]}"
 want SCALE && run SCALE 1500 3g "$jobs_cp" io.avfuse.jobs.bench.EndToEndBenchmark 20 30 32 5 1,2
-want P7 && run P7 1800 3g "$jobs_cp" io.avfuse.jobs.bench.LiveBenchmark heap "${p7[@]}"
+# P7 is the soak (tools/soak/run.sh runs the same with its table and every verdict).
+want P7 && run P7 1800 3g "$jobs_cp" io.avfuse.jobs.bench.LiveBenchmark soak "${p7[@]}"
 
 echo
 echo "| id | load avg (1/5/15 min) | ratio | what | target | measured |" | tee "$out/table.md"

@@ -51,14 +51,15 @@ final class WindowAssembler {
             w.sampleRate = rate;
             w.channels = channels;
             int frames = (int) windowFrames(windowUs, rate); // fits() bounds it
-            w.audio = new float[frames * channels];
+            w.audioF32le = new byte[frames * channels * 4];
             w.covered = new long[(frames + 63) / 64];
         } else if (w.sampleRate != rate || w.channels != channels) {
             return false;
         }
-        int windowFrames = w.audio.length / channels;
-        float[] samples = toFloats(chunk);
-        int chunkFrames = samples.length / channels;
+        w.upgradeAudio();
+        int windowFrames = w.audioF32le.length / 4 / channels;
+        boolean s16 = chunk.getSampleFormat() == SampleFormat.S16LE;
+        int chunkFrames = chunk.getSamples().remaining() / (s16 ? 2 : 4) / channels;
         // The chunk's first sample on the window's sample grid, rounded to the nearest sample:
         // producers round PTS to whole µs, and flooring would open one-sample gaps.
         long offset = Math.floorDiv(2 * (chunk.getStartTimeUs() - w.startUs) * rate + US, 2 * US);
@@ -67,8 +68,12 @@ final class WindowAssembler {
         if (from < to) {
             // One copy and a word-wise coverage update per chunk, not one per sample.
             int target = (int) (offset + from);
-            System.arraycopy(
-                    samples, from * channels, w.audio, target * channels, (to - from) * channels);
+            copyAsF32le(
+                    chunk,
+                    from * channels,
+                    w.audioF32le,
+                    target * channels,
+                    (to - from) * channels);
             setBits(w.covered, target, target + (to - from));
         }
         return true;
@@ -110,20 +115,23 @@ final class WindowAssembler {
         return new int[] {covered, gaps};
     }
 
-    static float[] toFloats(AudioChunk chunk) {
-        ByteBuffer bytes = chunk.getSamples().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * Copies {@code n} samples of {@code chunk} from sample {@code from} into {@code dst} (F32LE)
+     * at sample {@code at}: F32LE chunks byte for byte, S16LE ones scaled to [-1, 1).
+     */
+    static void copyAsF32le(AudioChunk chunk, int from, byte[] dst, int at, int n) {
+        ByteBuffer src = chunk.getSamples().duplicate().order(ByteOrder.LITTLE_ENDIAN);
         if (chunk.getSampleFormat() == SampleFormat.S16LE) {
-            short[] in = new short[bytes.remaining() / 2];
-            bytes.asShortBuffer().get(in);
-            float[] out = new float[in.length];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = in[i] / 32768f;
+            java.nio.ShortBuffer in = src.asShortBuffer();
+            java.nio.FloatBuffer out =
+                    ByteBuffer.wrap(dst).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            for (int i = 0; i < n; i++) {
+                out.put(at + i, in.get(from + i) / 32768f);
             }
-            return out;
+            return;
         }
-        float[] out = new float[bytes.remaining() / 4];
-        bytes.asFloatBuffer().get(out);
-        return out;
+        src.position(src.position() + from * 4);
+        src.get(dst, at * 4, n * 4);
     }
 
     /** Up to {@code k} frames closest to k evenly spaced instants across the window. */
@@ -229,12 +237,13 @@ final class WindowAssembler {
     }
 
     private static WindowAudio audio(PendingWindow w) {
-        int frames = w.audio.length / w.channels;
+        w.upgradeAudio();
+        int frames = w.audioF32le.length / 4 / w.channels;
         int[] cg = coverage(w.covered, frames);
         int covered = cg[0];
         int gaps = cg[1];
-        ByteBuffer bytes = ByteBuffer.allocate(w.audio.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(w.audio);
+        // A copy: the emitted record must not share its bytes with the state's array.
+        ByteBuffer bytes = ByteBuffer.wrap(w.audioF32le.clone()).order(ByteOrder.LITTLE_ENDIAN);
         return WindowAudio.newBuilder()
                 .setSampleRate(w.sampleRate)
                 .setChannels(w.channels)

@@ -95,6 +95,7 @@ public final class AudioPathBenchmark {
                 long t = System.nanoTime();
                 for (int i = 0; i < windows; i++) {
                     w.audio = null;
+                    w.audioF32le = null;
                     w.covered = null;
                     w.sampleRate = 0;
                     w.channels = 0;
@@ -117,8 +118,8 @@ public final class AudioPathBenchmark {
             for (int i = 0; i < windows; i++) {
                 int[] cg =
                         legacy
-                                ? legacyCoverage(w.covered, w.audio.length)
-                                : WindowAssembler.coverage(w.covered, w.audio.length);
+                                ? legacyCoverage(w.covered, samples(w).length)
+                                : WindowAssembler.coverage(w.covered, samples(w).length);
                 sink += cg[0] + cg[1];
             }
             (legacy ? old : now)[1] += (System.nanoTime() - t) / 1e3 / windows;
@@ -144,12 +145,12 @@ public final class AudioPathBenchmark {
                 WindowAssembler.placeAudio(b, c, WINDOW_US);
             }
         }
-        if (!Arrays.equals(a.audio, b.audio) || !Arrays.equals(a.covered, b.covered)) {
+        if (!Arrays.equals(a.audio, samples(b)) || !Arrays.equals(a.covered, b.covered)) {
             throw new AssertionError("placeAudio differs from the reference");
         }
         if (!Arrays.equals(
                 legacyCoverage(a.covered, a.audio.length),
-                WindowAssembler.coverage(b.covered, b.audio.length))) {
+                WindowAssembler.coverage(b.covered, samples(b).length))) {
             throw new AssertionError("coverage differs from the reference");
         }
         WindowAudio audio = windowAudio(b);
@@ -158,9 +159,20 @@ public final class AudioPathBenchmark {
         }
     }
 
+    /** A window's audio as floats, whichever layout placed it (the reference's or today's). */
+    private static float[] samples(PendingWindow w) {
+        if (w.audio != null) {
+            return w.audio;
+        }
+        float[] out = new float[w.audioF32le.length / 4];
+        ByteBuffer.wrap(w.audioF32le).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        return out;
+    }
+
     private static WindowAudio windowAudio(PendingWindow w) {
-        ByteBuffer bytes = ByteBuffer.allocate(w.audio.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(w.audio);
+        float[] samples = samples(w);
+        ByteBuffer bytes = ByteBuffer.allocate(samples.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.asFloatBuffer().put(samples);
         return WindowAudio.newBuilder()
                 .setSampleRate(w.sampleRate)
                 .setChannels(w.channels)
@@ -187,7 +199,7 @@ public final class AudioPathBenchmark {
             return false;
         }
         int windowFrames = w.audio.length / channels;
-        float[] samples = WindowAssembler.toFloats(chunk);
+        float[] samples = legacyToFloats(chunk);
         int chunkFrames = samples.length / channels;
         long offset = Math.floorDiv(2 * (chunk.getStartTimeUs() - w.startUs) * rate + US, 2 * US);
         int from = (int) Math.max(0, -offset);
@@ -243,4 +255,20 @@ public final class AudioPathBenchmark {
     }
 
     private AudioPathBenchmark() {}
+
+    static float[] legacyToFloats(AudioChunk chunk) {
+        ByteBuffer bytes = chunk.getSamples().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        if (chunk.getSampleFormat() == SampleFormat.S16LE) {
+            short[] in = new short[bytes.remaining() / 2];
+            bytes.asShortBuffer().get(in);
+            float[] out = new float[in.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = in[i] / 32768f;
+            }
+            return out;
+        }
+        float[] out = new float[bytes.remaining() / 4];
+        bytes.asFloatBuffer().get(out);
+        return out;
+    }
 }

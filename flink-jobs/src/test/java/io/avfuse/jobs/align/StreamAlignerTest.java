@@ -69,7 +69,8 @@ class StreamAlignerTest {
                         .toList();
     }
 
-    private static float[] audio(AlignedWindow w) {
+    /** The emitted window's audio as floats. */
+    static float[] audio(AlignedWindow w) {
         FloatBuffer f =
                 w.getAudio()
                         .getSamples()

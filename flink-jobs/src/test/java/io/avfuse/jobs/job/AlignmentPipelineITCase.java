@@ -93,6 +93,10 @@ class AlignmentPipelineITCase {
                                 "topics.deadletter=" + dlq,
                                 "topics.write-aligned=true",
                                 "watermarks.idleness=1s",
+                                // The clock stream's window (20 s ahead) must stay pending: with
+                                // the 10 s default it was flushed whenever this test took longer
+                                // than that, as it did on a loaded machine.
+                                "align.idle-flush=0s",
                                 "job.parallelism=2",
                                 "job.checkpoint-interval=500ms"));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

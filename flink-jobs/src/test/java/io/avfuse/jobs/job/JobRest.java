@@ -22,10 +22,10 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * What job ITCases read from a MiniCluster's REST API: restarts, task states and operator metrics,
- * the way an operator would see them, over loopback only.
+ * What job ITCases and the soak read from a MiniCluster's REST API: restarts, task states, operator
+ * metrics and checkpoint statistics, the way an operator would see them, over loopback only.
  */
-final class JobRest {
+public final class JobRest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private JobRest() {}
@@ -39,7 +39,12 @@ final class JobRest {
     }
 
     static String get(ClusterClient<?> client, String path) throws Exception {
-        URI uri = URI.create(client.getWebInterfaceURL() + path);
+        return get(client.getWebInterfaceURL(), path);
+    }
+
+    /** GET {@code webInterfaceUrl + path}, which must be on loopback; anything but 200 fails. */
+    public static String get(String webInterfaceUrl, String path) throws Exception {
+        URI uri = URI.create(webInterfaceUrl + path);
         assertThat(uri.getHost()).isIn("127.0.0.1", "localhost");
         HttpResponse<String> r =
                 HttpClient.newHttpClient()
@@ -51,6 +56,11 @@ final class JobRest {
     }
 
     /** The job's {@code numRestarts} metric (fetched lazily by Flink: polled). */
+    /** {@code GET /jobs/<id>/checkpoints}: counts, summary, latest and recent history. */
+    public static JsonNode checkpoints(String webInterfaceUrl, JobID id) throws Exception {
+        return JSON.readTree(get(webInterfaceUrl, "/jobs/" + id + "/checkpoints"));
+    }
+
     static long numRestarts(ClusterClient<?> client, JobID id) throws Exception {
         Pattern value = Pattern.compile("\"id\":\"numRestarts\",\"value\":\"(\\d+)\"");
         String body = "";
@@ -68,9 +78,15 @@ final class JobRest {
     /** Waits until every vertex of the job is RUNNING (sources have their splits soon after). */
     static void awaitAllTasksRunning(ClusterClient<?> client, JobID id, Duration timeout)
             throws Exception {
+        awaitAllTasksRunning(client.getWebInterfaceURL(), id, timeout);
+    }
+
+    /** Waits until every vertex of the job is RUNNING, read from {@code webInterfaceUrl}. */
+    public static void awaitAllTasksRunning(String webInterfaceUrl, JobID id, Duration timeout)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            JsonNode job = JSON.readTree(get(client, "/jobs/" + id));
+            JsonNode job = JSON.readTree(get(webInterfaceUrl, "/jobs/" + id));
             boolean all = job.get("vertices").size() > 0;
             for (JsonNode v : job.get("vertices")) {
                 all &= v.get("status").asText().equals("RUNNING");
