@@ -11,6 +11,9 @@ threads whose name contains one of them (e.g. "infer" for the fusion job's task 
 --since keeps only samples taken after the first sample of a thread whose name contains THREAD
 (P1: "infer ->", the fusion job, so the fixture and recording jobs before it are left out);
 --exclude drops threads whose name contains THREAD (P1: "main", the direct calls).
+--jobs THREAD LABELS splits the recording by the instances of THREAD (each job run starts new
+task threads): LABELS gives each instance, in time order, a label (P1's A/B: "B A A B ..."), and
+the stage shares are printed per label over all samples taken while its instances ran.
 It also prints, over Java and busy native samples together, the share of each stage below: the
 first stage (in this order) with a frame anywhere in the sample's stack takes the sample.
 """
@@ -80,6 +83,11 @@ def main(argv):
         i = args.index("--exclude")
         exclude = args[i + 1]
         del args[i:i + 2]
+    jobs = None
+    if "--jobs" in args:
+        i = args.index("--jobs")
+        jobs = (args[i + 1], args[i + 2].split())
+        del args[i:i + 3]
     rec, threads = args[0], args[1:]
     raw = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events",
                           "jdk.ExecutionSample,jdk.NativeMethodSample", rec],
@@ -89,6 +97,9 @@ def main(argv):
         start = min(e["values"]["startTime"] for e in events
                     if since in ((e["values"].get("sampledThread") or {}).get("javaName") or ""))
         events = [e for e in events if e["values"]["startTime"] >= start]
+    if jobs:
+        per_job(events, jobs[0], jobs[1], exclude)
+        return
     by_thread = collections.Counter()
     java_self = collections.Counter()
     native_self = collections.Counter()
@@ -133,6 +144,39 @@ def main(argv):
     print("\nbusy native frames (share of busy native samples):")
     for f, n in native_self.most_common(10):
         print(f"  {100.0 * n / max(1, native_total):5.1f} %  {f}")
+
+
+def per_job(events, thread, labels, exclude):
+    spans = {}
+    for e in events:
+        t = e["values"].get("sampledThread") or {}
+        if thread in (t.get("javaName") or ""):
+            first, last = spans.get(t["javaThreadId"], (e["values"]["startTime"],) * 2)
+            spans[t["javaThreadId"]] = (min(first, e["values"]["startTime"]),
+                                        max(last, e["values"]["startTime"]))
+    ordered = sorted(spans.values())
+    if len(ordered) != len(labels):
+        sys.exit(f"{len(ordered)} instances of {thread!r}, but {len(labels)} labels")
+    stages = collections.defaultdict(collections.Counter)
+    for e in events:
+        v = e["values"]
+        name = (v.get("sampledThread") or {}).get("javaName") or ""
+        frames = (v.get("stackTrace") or {}).get("frames") or []
+        if not frames or (exclude and exclude in name):
+            continue
+        names = [frame_name(f) for f in frames]
+        if e["type"] == "jdk.NativeMethodSample" and any(s in names[0] for s in IDLE_NATIVE):
+            continue
+        for (first, last), label in zip(ordered, labels):
+            if first <= v["startTime"] <= last:
+                stages[label][stage_of(names)] += 1
+                stages[label]["(all)"] += 1
+    for label in sorted(stages):
+        total = stages[label]["(all)"]
+        print(f"{label}: {total} samples (Java + busy native) while its jobs ran")
+        for stage, n in stages[label].most_common():
+            if stage != "(all)":
+                print(f"  {100.0 * n / total:5.1f} %  {stage}")
 
 
 if __name__ == "__main__":

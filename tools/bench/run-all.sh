@@ -2,7 +2,7 @@
 # Every avfuse benchmark in one command, then one table of ratios (docs/benchmarks.md).
 #
 #   tools/bench/run-all.sh            # quick sizes, about 15-25 min on 2 shared cores
-#   tools/bench/run-all.sh --only P3,AB   # a subset: P1 P2 P3 P4 P5 P6 P7 SCALE AB
+#   tools/bench/run-all.sh --only P3,AB   # a subset: P1 P2 P3 P4 P5 P6 P7 SCALE AB COST
 #   BENCH_FULL=1 tools/bench/run-all.sh   # the sizes docs/benchmarks.md used before issue 9
 #
 # Builds with test-compile (no `mvn install`), offline, then runs each benchmark in its own JVM
@@ -12,7 +12,7 @@
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-only=",${BENCH_ONLY:-P1,P2,P3,P4,P5,P6,P7,SCALE,AB},"
+only=",${BENCH_ONLY:-P1,P2,P3,P4,P5,P6,P7,SCALE,AB,COST},"
 if [[ "${1:-}" == "--only" ]]; then only=",$2,"; fi
 want() { [[ "$only" == *",$1,"* ]]; }
 full=${BENCH_FULL:-0}
@@ -21,10 +21,13 @@ mkdir -p "$out"
 log="$out/run-all.log"
 : >"$log"
 
-echo "building (test-compile, offline) ..." | tee -a "$log"
-./mvnw -B -q -o -pl flink-jobs -am test-compile dependency:build-classpath \
-  -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >>"$log" 2>&1 ||
-  { echo "build failed, see $log"; exit 1; }
+# BENCH_NO_BUILD=1 reuses the last build (several runs in a row on the same sources).
+if [[ ${BENCH_NO_BUILD:-0} != 1 ]]; then
+  echo "building (test-compile, offline) ..." | tee -a "$log"
+  ./mvnw -B -q -o -pl flink-jobs -am test-compile dependency:build-classpath \
+    -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >>"$log" 2>&1 ||
+    { echo "build failed, see $log"; exit 1; }
+fi
 
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
 # Idle libtorch OpenMP teams (one per calling thread: each job's task thread, then main for P1's
@@ -44,6 +47,10 @@ jvm=(-XX:+UseParallelGC
   -Dorg.apache.avro.limits.collectionItems.maxLength=1048576
   -Dlog4j.configurationFile="$root/deploy/local/log4j-demo.properties"
   -Davfuse.project.root="$root")
+# Extra JVM options for every benchmark JVM, e.g. a JFR recording:
+#   BENCH_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/p1.jfr,settings=profile"
+read -r -a extra <<<"${BENCH_JVM_OPTS:-}"
+jvm+=("${extra[@]}")
 jobs_cp="$root/flink-jobs/target/test-classes:$root/flink-jobs/target/classes:$(cat flink-jobs/target/bench-classpath.txt)"
 conn_cp="$root/connectors/target/test-classes:$root/connectors/target/classes:$(cat connectors/target/bench-classpath.txt)"
 
@@ -56,7 +63,7 @@ run() {
   echo "== $id: java $main $* (load average $load)" | tee -a "$log"
   timeout --signal=TERM --kill-after=30 "$limit" java -Xmx"$heap" "${jvm[@]}" -cp "$cp" "$main" "$@" \
     2>&1 | grep -v -e '^SLF4J' -e 'WARN' | tee "$out/$id.txt" | tee -a "$log" |
-    grep -E '^(P[0-9]|  (run|round)|median|RESULT|  [a-zA-Z])'
+    grep -E '^(P[0-9]|COST|[|]|  (run|round)|median|RESULT|  [a-zA-Z])'
   local rc=${PIPESTATUS[0]}
   [[ $rc == 0 ]] || echo "RESULT|$id|(did not finish: exit $rc, limit ${limit}s)|-|-|see $out/$id.txt" |
     tee -a "$log" >>"$out/$id.txt"
@@ -74,12 +81,15 @@ fi
 want P6 && run P6 900 3g "$jobs_cp" io.avfuse.jobs.bench.LiveBenchmark latency "${p6[@]}"
 want AB && run AB 300 1g "$jobs_cp" io.avfuse.jobs.align.AudioPathBenchmark 7 2000
 want P2 && run P2 600 3g "$jobs_cp" io.avfuse.jobs.bench.InferenceBenchmark "${p2[@]}"
-want P3 && run P3 600 2g "$jobs_cp" io.avfuse.jobs.bench.TorchScriptBenchmark "$model_pt" 32 1 100 5
+# BENCH_P3_ARGS="BATCH THREADS CALLS ROUNDS" (default 32 1 100 5): P3 at another batch or threads.
+read -r -a p3 <<<"${BENCH_P3_ARGS:-32 1 100 5}"
+want P3 && run P3 600 2g "$jobs_cp" io.avfuse.jobs.bench.TorchScriptBenchmark "$model_pt" "${p3[@]}"
 want P4 && { [[ -f $megamind ]] && run P4 600 2g "$conn_cp" io.avfuse.connectors.ingest.IngestBenchmark "$megamind" 5 ||
   echo "RESULT|P4|(skipped: $megamind missing; apt-get install opencv-doc)|-|-|-" >"$out/P4.txt"; }
 want P5 && run P5 900 2g "$jobs_cp" io.avfuse.jobs.bench.AlignBenchmark "${p5[@]}"
 want P1 && run P1 1500 3g "$jobs_cp" io.avfuse.jobs.bench.EndToEndBenchmark "${p1[@]}"
 want SCALE && run SCALE 1500 3g "$jobs_cp" io.avfuse.jobs.bench.EndToEndBenchmark 20 30 32 5 1,2
+want COST && run COST 1800 3g "$jobs_cp" io.avfuse.jobs.bench.CostBenchmark 3
 want P7 && run P7 1800 3g "$jobs_cp" io.avfuse.jobs.bench.LiveBenchmark heap "${p7[@]}"
 
 echo
