@@ -26,22 +26,11 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
     private static final long serialVersionUID = 1L;
 
     private final String modelDir;
-    private final boolean reuseInputBuffers;
     private transient ModelDirectory.Loaded loaded;
     private transient WindowBatch batcher;
 
     public FusionInference(Path modelDir) {
-        this(modelDir, true);
-    }
-
-    /**
-     * @param reuseInputBuffers build each call's frame and audio tensors in direct buffers kept
-     *     between calls (safe here: a call's tensors are closed before it returns); false allocates
-     *     them per call, as DJL does for Java arrays (the before of the A/B in InferenceBenchmark)
-     */
-    public FusionInference(Path modelDir, boolean reuseInputBuffers) {
         this.modelDir = modelDir.toString();
-        this.reuseInputBuffers = reuseInputBuffers;
     }
 
     @Override
@@ -58,10 +47,7 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
         // Pretrained encoders run on ONNX Runtime on the CPU, one pool per session: the slot's
         // share.
         loaded = ModelDirectory.load(Path.of(modelDir), d, cpuThreads);
-        batcher =
-                reuseInputBuffers
-                        ? loaded.windowBatch().reusingInputBuffers()
-                        : loaded.windowBatch();
+        batcher = loaded.windowBatch();
     }
 
     @Override

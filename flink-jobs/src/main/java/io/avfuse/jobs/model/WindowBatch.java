@@ -34,7 +34,6 @@ public final class WindowBatch {
     private final LogMelSpectrogram mel;
     private final MetadataPreprocessor metadata;
     private final PretrainedEncoders pretrained;
-    private final TensorBuffers buffers;
 
     /** For manifests that use no pretrained encoder. */
     public WindowBatch(ModelManifest manifest, HuggingFaceTokenizer tokenizer) {
@@ -57,27 +56,6 @@ public final class WindowBatch {
         this.audio = new AudioPreprocessor(manifest.audio().sampleRate(), manifest.windowUs());
         this.mel = new LogMelSpectrogram(manifest.audio());
         this.metadata = new MetadataPreprocessor(manifest.features(), manifest.featureClip());
-        this.buffers = null;
-    }
-
-    private WindowBatch(WindowBatch other, TensorBuffers buffers) {
-        this.manifest = other.manifest;
-        this.tokenizer = other.tokenizer;
-        this.pretrained = other.pretrained;
-        this.frames = other.frames;
-        this.audio = other.audio;
-        this.mel = other.mel;
-        this.metadata = other.metadata;
-        this.buffers = buffers;
-    }
-
-    /**
-     * The same, but the frame and audio inputs go through direct buffers kept between calls ({@link
-     * TensorBuffers}): only for a caller that closes each call's tensors before the next call, as
-     * {@link FusionInference} does. Not thread-safe.
-     */
-    public WindowBatch reusingInputBuffers() {
-        return new WindowBatch(this, new TensorBuffers());
     }
 
     /** The inputs, and the effective presence rows ({@code [B][4]}). */
@@ -122,23 +100,11 @@ public final class WindowBatch {
             presence[i][2] = p.getText() && anyText ? 1 : 0;
             presence[i][3] = p.getMetadata() && w.getMetadata() != null ? 1 : 0;
         }
-        Shape pixShape = new Shape(b, k, 3, manifest.height(), manifest.width());
         NDArray pix =
-                buffers == null
-                        ? manager.create(allPixels, pixShape)
-                        : buffers.floats(manager, 0, allPixels, pixShape);
+                manager.create(allPixels, new Shape(b, k, 3, manifest.height(), manifest.width()));
         NDArray audioIn =
                 switch (manifest.audioEncoder()) {
-                    case LOG_MEL ->
-                            mel.compute(
-                                            buffers == null
-                                                    ? manager.create(mono)
-                                                    : buffers.floats(
-                                                            manager,
-                                                            1,
-                                                            mono,
-                                                            new Shape(b, audio.length())))
-                                    .expandDims(1);
+                    case LOG_MEL -> mel.compute(manager.create(mono)).expandDims(1);
                     case SILERO_VAD -> manager.create(pretrained.speech().probabilities(mono));
                     case WAVEFORM -> manager.create(mono).expandDims(1);
                 };
