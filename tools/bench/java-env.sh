@@ -3,9 +3,11 @@
 #   needs: $root (the repository root), $log (build output goes there)
 #   defines: jvm (array of JVM options), jobs_cp, conn_cp (classpaths)
 
-#   BENCH_SKIP_BUILD=1 reuses the last build (its classpath files must exist)
+#   BENCH_SKIP_BUILD=1 (or BENCH_NO_BUILD=1) reuses the last build (its classpath files must exist)
+#   BENCH_JVM_OPTS: extra options for every benchmark JVM, e.g. a JFR recording:
+#     BENCH_JVM_OPTS="-XX:StartFlightRecording=filename=/tmp/p1.jfr,settings=profile"
 
-if [[ ${BENCH_SKIP_BUILD:-0} == 1 ]]; then
+if [[ ${BENCH_SKIP_BUILD:-0} == 1 || ${BENCH_NO_BUILD:-0} == 1 ]]; then
   echo "not building (BENCH_SKIP_BUILD=1): running the last test-compile" | tee -a "$log"
 else
   echo "building (test-compile, offline) ..." | tee -a "$log"
@@ -32,5 +34,7 @@ jvm=(-XX:+UseParallelGC
   -Dorg.apache.avro.limits.collectionItems.maxLength=1048576
   -Dlog4j.configurationFile="$root/deploy/local/log4j-demo.properties"
   -Davfuse.project.root="$root")
+read -r -a extra <<<"${BENCH_JVM_OPTS:-}"
+jvm+=("${extra[@]}")
 jobs_cp="$root/flink-jobs/target/test-classes:$root/flink-jobs/target/classes:$(cat "$root/flink-jobs/target/bench-classpath.txt")"
 conn_cp="$root/connectors/target/test-classes:$root/connectors/target/classes:$(cat "$root/connectors/target/bench-classpath.txt")"

@@ -24,6 +24,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * emitted behind a watermark it preceded) and at end of input. Each result keeps the event
  * timestamp of its sample.
  *
+ * <p>Samples are buffered by reference. With object reuse on (the avfuse jobs' default) that is
+ * safe only behind an operator that emits a new object per record, as the aligner does.
+ *
  * <p>{@code stream.transform("infer", outType, new BatchingInferenceOperator<>(model, 32, 50))}
  */
 public class BatchingInferenceOperator<IN, OUT> extends AbstractStreamOperator<OUT>

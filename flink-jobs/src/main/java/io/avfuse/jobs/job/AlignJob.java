@@ -157,14 +157,18 @@ public final class AlignJob implements Callable<Integer> {
     }
 
     /**
-     * Settings every avfuse job shares: parallelism, exactly-once checkpoints, no Kryo, bounded
-     * restarts.
+     * Settings every avfuse job shares: parallelism, exactly-once checkpoints, no Kryo, object
+     * reuse between chained operators, bounded restarts.
      */
     public static void configure(StreamExecutionEnvironment env, JobConfig cfg) {
         env.setParallelism(cfg.get(JobOptions.PARALLELISM));
         env.enableCheckpointing(cfg.get(JobOptions.CHECKPOINT_INTERVAL).toMillis());
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
+        // Without it Flink deep-copies every Avro record between chained operators: the aligned
+        // window's 64 KB of audio into inference, each prediction and embedding into its sink
+        // (9 % of the job's CPU in the P1 profile, docs/benchmarks.md).
+        conf.set(PipelineOptions.OBJECT_REUSE, cfg.get(JobOptions.OBJECT_REUSE));
         checkpointStorage(env, cfg)
                 .ifPresent(
                         dir -> {

@@ -220,6 +220,15 @@ public final class JobOptions {
                                     + " cannot load on a TaskManager must not restart forever).");
     public static final ConfigOption<Duration> RESTART_DELAY =
             key("job.restart-delay").durationType().defaultValue(Duration.ofSeconds(5));
+    public static final ConfigOption<Boolean> OBJECT_REUSE =
+            key("job.object-reuse")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Hand records between chained operators without copying them"
+                                    + " (Flink's pipeline.object-reuse). Safe for the avfuse"
+                                    + " operators, which neither change a record after emitting it"
+                                    + " nor change their input; false restores Flink's deep copy.");
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
             key("job.checkpoint-interval").durationType().defaultValue(Duration.ofSeconds(10));
     public static final ConfigOption<String> CHECKPOINT_DIR =
@@ -297,6 +306,7 @@ public final class JobOptions {
                     PARALLELISM,
                     RESTART_ATTEMPTS,
                     RESTART_DELAY,
+                    OBJECT_REUSE,
                     CHECKPOINT_INTERVAL,
                     CHECKPOINT_DIR,
                     PROMETHEUS_PORT,

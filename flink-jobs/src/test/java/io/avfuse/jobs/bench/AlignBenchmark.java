@@ -4,6 +4,7 @@ import io.avfuse.connectors.testing.TestRecords;
 import io.avfuse.jobs.align.ModalityEvent;
 import io.avfuse.jobs.job.AlignmentPipeline;
 import io.avfuse.jobs.job.JobConfig;
+import io.avfuse.jobs.job.JobOptions;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.DeadLetter;
 import io.avfuse.schemas.FrameEncoding;
@@ -76,10 +77,17 @@ public final class AlignBenchmark {
     /** Seconds to push every record through one job. */
     private static double run(boolean align, int streams, long frames, long chunks, long texts)
             throws Exception {
+        return run(align, JobConfig.defaults(), streams, frames, chunks, texts);
+    }
+
+    /** The same with {@code cfg}'s aligner settings (window, frames per window: CostBenchmark). */
+    static double run(
+            boolean align, JobConfig cfg, int streams, long frames, long chunks, long texts)
+            throws Exception {
         Configuration conf = new Configuration();
         conf.set(PipelineOptions.GENERIC_TYPES, false);
+        conf.set(PipelineOptions.OBJECT_REUSE, cfg.get(JobOptions.OBJECT_REUSE)); // as the jobs
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1, conf);
-        JobConfig cfg = JobConfig.defaults();
         var video = source(new Frames(streams), frames, VideoFrame.class);
         var audio = source(new Chunks(streams), chunks, AudioChunk.class);
         var text = source(new Captions(streams), texts, TextEvent.class);

@@ -34,6 +34,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * first watermark are not counted. The model is P2's: freshly initialised, 4 frames of 16x16 scaled
  * up, 1 s of 16 kHz audio through log-mel, embedding 64, gated fusion.
  *
+ * <p>{@code -Davfuse.p1.before="job.object-reuse=false"} (job options, separated by {@code ;}) adds
+ * an A/B: every round also runs the job with those options, in alternating order with the defaults,
+ * and the medians of both are printed with their ratio (before/after a change).
+ *
  * <p>{@code ./mvnw -q -pl flink-jobs exec:exec -Dexec.executable=java -Dexec.classpathScope=test
  * -Dexec.args="-Xmx3g -cp %classpath io.avfuse.jobs.bench.EndToEndBenchmark 20 120 32 3"}
  */
@@ -52,6 +56,9 @@ public final class EndToEndBenchmark {
                 args.length > 4
                         ? Arrays.stream(args[4].split(",")).mapToInt(Integer::parseInt).toArray()
                         : new int[] {1};
+        String beforeProperty = System.getProperty("avfuse.p1.before", "");
+        List<String> before =
+                beforeProperty.isBlank() ? List.of() : List.of(beforeProperty.split(";"));
         Path tmp = Files.createTempDirectory("avfuse-p1");
         Path model = FusionInferenceTest.savedModel(tmp, 64, List.of("video", "audio"));
         try (KafkaBroker broker = KafkaBroker.builder().nodes(1).build().start()) {
@@ -61,13 +68,14 @@ public final class EndToEndBenchmark {
             broker.createTopics(1, (short) 1, "p1.aligned", "p1.dlq");
             for (int r = 0; r < repeats; r++) {
                 for (int p : parallelisms) {
-                    String run = r + "-p" + p;
-                    broker.createTopics(
-                            1,
-                            (short) 1,
-                            "p1.predictions." + run,
-                            "p1.embeddings." + run,
-                            "p1.dlq." + run);
+                    for (String run : List.of(r + "-p" + p, r + "-p" + p + "-before")) {
+                        broker.createTopics(
+                                1,
+                                (short) 1,
+                                "p1.predictions." + run,
+                                "p1.embeddings." + run,
+                                "p1.dlq." + run);
+                    }
                 }
             }
             long produced = produce(bootstrap, streams, seconds);
@@ -91,14 +99,51 @@ public final class EndToEndBenchmark {
             double[] e2e = new double[repeats];
             double[] called = new double[repeats];
             double[][] scaled = new double[parallelisms.length][repeats];
+            double[] e2eBefore = new double[repeats];
             for (int r = 0; r < repeats; r++) {
                 for (int i = 1; i < parallelisms.length; i++) {
                     scaled[i][r] =
-                            endToEnd(bootstrap, model, batch, r, parallelisms[i], windows.size())[
-                                    0];
+                            endToEnd(
+                                    bootstrap,
+                                    model,
+                                    batch,
+                                    r,
+                                    parallelisms[i],
+                                    windows.size(),
+                                    List.of())[0];
+                }
+                // The A/B's two variants take turns going first.
+                if (!before.isEmpty() && r % 2 == 0) {
+                    e2eBefore[r] =
+                            endToEnd(
+                                    bootstrap,
+                                    model,
+                                    batch,
+                                    r,
+                                    parallelisms[0],
+                                    windows.size(),
+                                    before)[0];
                 }
                 double[] job =
-                        endToEnd(bootstrap, model, batch, r, parallelisms[0], windows.size());
+                        endToEnd(
+                                bootstrap,
+                                model,
+                                batch,
+                                r,
+                                parallelisms[0],
+                                windows.size(),
+                                List.of());
+                if (!before.isEmpty() && r % 2 == 1) {
+                    e2eBefore[r] =
+                            endToEnd(
+                                    bootstrap,
+                                    model,
+                                    batch,
+                                    r,
+                                    parallelisms[0],
+                                    windows.size(),
+                                    before)[0];
+                }
                 e2e[r] = job[0];
                 scaled[0][r] = job[0];
                 // The MiniCluster and its Kafka clients shut down in the background after a job
@@ -117,6 +162,11 @@ public final class EndToEndBenchmark {
                         called[r],
                         windows.size(),
                         e2e[r] / called[r]);
+                if (!before.isEmpty()) {
+                    System.out.printf(
+                            "         before %s: end-to-end %.1f win/s, ratio %.2f%n",
+                            before, e2eBefore[r], e2eBefore[r] / called[r]);
+                }
                 for (int i = 1; i < parallelisms.length; i++) {
                     System.out.printf(
                             "         end-to-end at parallelism %d: %.1f win/s, ratio to"
@@ -133,6 +183,26 @@ public final class EndToEndBenchmark {
                     "RESULT|P1|end-to-end / direct batched win/s (batch %d, %d streams)|%.2f"
                             + "|>= 0.85|%.0f / %.0f win/s%n",
                     batch, streams, median(e2e) / median(called), median(e2e), median(called));
+            if (!before.isEmpty()) {
+                System.out.printf(
+                        "median before %s: end-to-end %.1f win/s, end-to-end/direct %.2f;"
+                                + " after/before end-to-end %.2f%n",
+                        before,
+                        median(e2eBefore),
+                        median(e2eBefore) / median(called),
+                        median(e2e) / median(e2eBefore));
+                System.out.printf(
+                        "RESULT|P1|before %s: end-to-end / direct batched win/s|%.2f|>= 0.85"
+                                + "|%.0f / %.0f win/s%n",
+                        before,
+                        median(e2eBefore) / median(called),
+                        median(e2eBefore),
+                        median(called));
+                System.out.printf(
+                        "RESULT|P1|end-to-end win/s, now / before %s|%.2f|> 1|%.0f / %.0f"
+                                + " win/s%n",
+                        before, median(e2e) / median(e2eBefore), median(e2e), median(e2eBefore));
+            }
             for (int i = 1; i < parallelisms.length; i++) {
                 System.out.printf(
                         "RESULT|SCALE|end-to-end win/s at parallelism %d / parallelism %d (%d"
@@ -205,10 +275,16 @@ public final class EndToEndBenchmark {
 
     /** Windows/s of the job's steady output, the windows predicted, their mean batch size. */
     private static double[] endToEnd(
-            String bootstrap, Path model, int batch, int round, int parallelism, int expected)
+            String bootstrap,
+            Path model,
+            int batch,
+            int round,
+            int parallelism,
+            int expected,
+            List<String> variant)
             throws Exception {
         settle();
-        String run = round + "-p" + parallelism;
+        String run = round + "-p" + parallelism + (variant.isEmpty() ? "" : "-before");
         String predictions = "p1.predictions." + run;
         List<String> opts = options(bootstrap, "p1-fuse-" + run, parallelism);
         opts.addAll(
@@ -219,6 +295,7 @@ public final class EndToEndBenchmark {
                         "model.dir=" + model,
                         "inference.batch-size=" + batch,
                         "inference.max-wait=50ms"));
+        opts.addAll(variant);
         JobConfig cfg = JobConfig.load(null, opts);
         StreamExecutionEnvironment env = env();
         FuseJob.Fused fused = defineFromKafkaCounted(env, cfg);

@@ -116,21 +116,44 @@ public final class TorchScriptBenchmark {
                         }
                     };
             Runnable call = reuse ? reused : copying;
+            // -Davfuse.p3.inputs-ab=true: every round also times the other way of building the
+            // inputs, side by side, to measure what building them per call costs.
+            boolean inputsAb = Boolean.getBoolean("avfuse.p3.inputs-ab");
+            Runnable other = reuse ? copying : reused;
             for (int i = 0; i < Math.max(1, calls / 4); i++) {
                 call.run(); // warm-up, as the Python side does
+                if (inputsAb) {
+                    other.run();
+                }
             }
             double[] java = new double[rounds];
             double[] py = new double[rounds];
+            double[] alt = new double[rounds];
             for (int r = 0; r < rounds; r++) {
-                long start = System.nanoTime();
-                for (int i = 0; i < calls; i++) {
-                    call.run();
+                java[r] = rate(call, batch, calls);
+                if (inputsAb) {
+                    alt[r] = rate(other, batch, calls);
                 }
-                java[r] = (double) batch * calls / ((System.nanoTime() - start) / 1e9);
                 py[r] = python(python, script, pt, batch, threads, calls);
                 System.out.printf(
-                        "  round %d: DJL %.1f win/s, Python %.1f win/s, ratio %.2f%n",
-                        r + 1, java[r], py[r], java[r] / py[r]);
+                        "  round %d: DJL %.1f win/s, Python %.1f win/s, ratio %.2f%s%n",
+                        r + 1,
+                        java[r],
+                        py[r],
+                        java[r] / py[r],
+                        inputsAb
+                                ? String.format(
+                                        "; DJL with inputs %s %.1f win/s",
+                                        reuse ? "built per call" : "built once", alt[r])
+                                : "");
+            }
+            if (inputsAb) {
+                double perCall = reuse ? median(alt) : median(java);
+                double once = reuse ? median(java) : median(alt);
+                System.out.printf(
+                        "RESULT|P3|DJL inputs built once / built per call (batch %d)|%.2f|-"
+                                + "|%.0f / %.0f win/s%n",
+                        batch, once / perCall, once, perCall);
             }
             double j = median(java);
             double p = median(py);
@@ -174,6 +197,14 @@ public final class TorchScriptBenchmark {
             throw new IllegalStateException("python side failed:\n" + all);
         }
         return Double.parseDouble(result);
+    }
+
+    private static double rate(Runnable call, int batch, int calls) {
+        long start = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            call.run();
+        }
+        return (double) batch * calls / ((System.nanoTime() - start) / 1e9);
     }
 
     private static float[] filled(int n, float v) {

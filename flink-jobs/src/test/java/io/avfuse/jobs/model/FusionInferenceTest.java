@@ -34,14 +34,20 @@ public class FusionInferenceTest {
     }
 
     static ModelManifest manifest(int vocabulary, int embedding, List<String> modalities) {
+        return manifest(vocabulary, embedding, modalities, 4, 1_000_000);
+    }
+
+    static ModelManifest manifest(
+            int vocabulary, int embedding, List<String> modalities, int frames, long windowUs) {
         return ModelManifest.builder("test-7", List.of("calm", "goal", "foul"), modalities)
                 .embedding(embedding)
-                .frames(4)
+                .frames(frames)
                 .frameSize(16, 16)
                 .maxTokens(8)
                 .vocabulary(vocabulary)
                 .features(List.of("speed"))
                 .featureClip(100f)
+                .windowUs(windowUs)
                 .build();
     }
 
@@ -52,11 +58,24 @@ public class FusionInferenceTest {
     /** Saves a freshly initialised model trained on {@code modalities}; returns its directory. */
     public static Path savedModel(Path tmp, int embedding, List<String> modalities)
             throws Exception {
+        return savedModel(tmp, embedding, modalities, 4, 1_000_000);
+    }
+
+    /** The same with {@code frames} per window and windows of {@code windowUs}. */
+    public static Path savedModel(
+            Path tmp, int embedding, List<String> modalities, int frames, long windowUs)
+            throws Exception {
         WordVocabulary vocab = WordVocabulary.build(List.of("goal foul calm crowd referee"), 16);
         Path tokenizer = tmp.resolve("tok/tokenizer.json");
         vocab.write(tokenizer);
-        ModelManifest m = manifest(vocab.size(), embedding, modalities);
-        Path dir = tmp.resolve("model-" + embedding);
+        ModelManifest m = manifest(vocab.size(), embedding, modalities, frames, windowUs);
+        Path dir =
+                tmp.resolve(
+                        "model-"
+                                + embedding
+                                + (frames == 4 && windowUs == 1_000_000
+                                        ? ""
+                                        : "-k" + frames + "-w" + windowUs));
         try (Model model = Model.newInstance("avfuse", Device.cpu(), "PyTorch")) {
             model.getNDManager().getEngine().setRandomSeed(1);
             FusionModel block = new FusionModel(m);
@@ -81,9 +100,15 @@ public class FusionInferenceTest {
 
     public static AlignedWindow window(
             String stream, int i, boolean video, boolean audio, boolean text) {
+        return window(stream, i, video, audio, text, 4, 1);
+    }
+
+    /** A window of {@code seconds} with {@code k} frames (when {@code video}). */
+    public static AlignedWindow window(
+            String stream, int i, boolean video, boolean audio, boolean text, int k, int seconds) {
         List<WindowFrame> frames = new ArrayList<>();
         if (video) {
-            for (int f = 0; f < 4; f++) {
+            for (int f = 0; f < k; f++) {
                 byte[] gray = new byte[16 * 16];
                 java.util.Arrays.fill(gray, (byte) (40 * f + i));
                 frames.add(grayFrame(f, gray));
@@ -91,8 +116,9 @@ public class FusionInferenceTest {
         }
         WindowAudio a = null;
         if (audio) {
-            ByteBuffer s = ByteBuffer.allocate(16_000 * 4).order(ByteOrder.LITTLE_ENDIAN);
-            for (int n = 0; n < 16_000; n++) {
+            int samples = 16_000 * seconds;
+            ByteBuffer s = ByteBuffer.allocate(samples * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (int n = 0; n < samples; n++) {
                 s.putFloat((float) Math.sin(2 * Math.PI * (300 + 100 * i) * n / 16_000.0));
             }
             s.flip();
@@ -117,8 +143,8 @@ public class FusionInferenceTest {
                         : List.of();
         return AlignedWindow.newBuilder()
                 .setStreamId(stream)
-                .setWindowStartUs(i * 1_000_000L)
-                .setWindowEndUs((i + 1) * 1_000_000L)
+                .setWindowStartUs(i * 1_000_000L * seconds)
+                .setWindowEndUs((i + 1) * 1_000_000L * seconds)
                 .setPresence(
                         ModalityPresence.newBuilder()
                                 .setVideo(video)

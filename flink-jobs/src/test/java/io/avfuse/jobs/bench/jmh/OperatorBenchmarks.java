@@ -1,0 +1,217 @@
+package io.avfuse.jobs.bench.jmh;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.avfuse.connectors.serde.AvroSerde;
+import io.avfuse.connectors.serde.RecordType;
+import io.avfuse.connectors.serde.WireFormat;
+import io.avfuse.jobs.align.AlignFixtures;
+import io.avfuse.jobs.align.AlignerConfig;
+import io.avfuse.jobs.align.ModalityEvent;
+import io.avfuse.jobs.align.StreamAligner;
+import io.avfuse.jobs.encode.AudioPreprocessor;
+import io.avfuse.jobs.encode.FramePreprocessor;
+import io.avfuse.jobs.encode.LogMelSpectrogram;
+import io.avfuse.jobs.model.FusionInferenceTest;
+import io.avfuse.schemas.AlignedWindow;
+import io.avfuse.schemas.AudioChunk;
+import io.avfuse.schemas.VideoFrame;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.formats.avro.typeutils.AvroSerializer;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * JMH, operator-level pieces of the P1 path (issue 9), on P1's record shapes: 16x16 GRAY8 frames,
+ * 20 ms chunks of 16 kHz mono F32 audio, 1 s windows of 4 frames. Microseconds per operation; what
+ * one window costs is the per-record figure times 25 frames and 50 chunks. Not a test and not run
+ * by {@code ./mvnw verify}; run by hand (docs/benchmarks.md):
+ *
+ * <p>{@code java -cp "flink-jobs/target/test-classes:flink-jobs/target/classes:$(cat
+ * flink-jobs/target/bench-classpath.txt)" org.openjdk.jmh.Main OperatorBenchmarks -f 1 -wi 3 -i 5}
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(
+        value = 1,
+        jvmArgsAppend = {
+            "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.avfuse.schemas",
+            "-Dai.djl.offline=true",
+            "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED"
+        })
+@State(Scope.Thread)
+public class OperatorBenchmarks {
+    private final AvroSerde<AudioChunk> audioSerde =
+            AvroSerde.of(RecordType.AUDIO_CHUNK, WireFormat.SINGLE_OBJECT);
+    private final AvroSerde<VideoFrame> videoSerde =
+            AvroSerde.of(RecordType.VIDEO_FRAME, WireFormat.SINGLE_OBJECT);
+    private AudioChunk chunk;
+    private byte[] chunkBytes;
+    private VideoFrame frame;
+    private byte[] frameBytes;
+    private ModalityEvent chunkEvent;
+    private TypeSerializer<ModalityEvent> eventSerializer;
+    private final DataOutputSerializer out = new DataOutputSerializer(4096);
+    private final DataInputDeserializer in = new DataInputDeserializer();
+    private AlignedWindow window;
+    private AvroSerializer<AlignedWindow> windowSerializer;
+    private final AudioPreprocessor audio = new AudioPreprocessor(16_000, 1_000_000);
+    private final FramePreprocessor frames = new FramePreprocessor(4, 16, 16);
+    private NDManager manager;
+    private LogMelSpectrogram mel;
+    private float[][] batchAudio;
+    private KeyedOneInputStreamOperatorTestHarness<String, ModalityEvent, AlignedWindow> aligner;
+    private List<ModalityEvent> oneSecond;
+    private long second;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        chunk = AlignFixtures.chunk("cam-0", 7);
+        chunkBytes = audioSerde.encode(chunk);
+        frame = AlignFixtures.frame("cam-0", 7);
+        frameBytes = videoSerde.encode(frame);
+        chunkEvent = ModalityEvent.of(chunk);
+        eventSerializer =
+                TypeInformation.of(ModalityEvent.class)
+                        .createSerializer(new SerializerConfigImpl());
+        window = FusionInferenceTest.window("cam-0", 1, true, true, true);
+        windowSerializer = new AvroSerializer<>(AlignedWindow.class);
+        manager = NDManager.newBaseManager("PyTorch");
+        mel = new LogMelSpectrogram(LogMelSpectrogram.Params.DEFAULT);
+        batchAudio = new float[32][];
+        for (int i = 0; i < batchAudio.length; i++) {
+            batchAudio[i] = audio.apply(window.getAudio()).samples();
+        }
+        aligner =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new StreamAligner(AlignerConfig.defaults())),
+                        ModalityEvent::streamId,
+                        Types.STRING);
+        aligner.open();
+        oneSecond = AlignFixtures.av("cam-0", 0, 1_000_000L);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        aligner.close();
+        manager.close();
+    }
+
+    /** Source: one 20 ms audio chunk from its Kafka bytes. */
+    @Benchmark
+    public AudioChunk decodeAudioChunk() throws Exception {
+        return audioSerde.decode(chunkBytes);
+    }
+
+    /** Source: one video frame from its Kafka bytes. */
+    @Benchmark
+    public VideoFrame decodeVideoFrame() throws Exception {
+        return videoSerde.decode(frameBytes);
+    }
+
+    /** Sink side of the serde: one audio chunk to bytes. */
+    @Benchmark
+    public byte[] encodeAudioChunk() {
+        return audioSerde.encode(chunk);
+    }
+
+    /** The keyBy before the aligner: one event through Flink's serializer and back. */
+    @Benchmark
+    public ModalityEvent networkRoundTripAudioEvent() throws Exception {
+        out.clear();
+        eventSerializer.serialize(chunkEvent, out);
+        in.setBuffer(out.getSharedBuffer(), 0, out.length());
+        return eventSerializer.deserialize(in);
+    }
+
+    /** What object reuse saves per window between the aligner and inference: Flink's deep copy. */
+    @Benchmark
+    public AlignedWindow copyAlignedWindow() {
+        return windowSerializer.copy(window);
+    }
+
+    /** Inference preprocessing, per window: audio to the log-mel input. */
+    @Benchmark
+    public float[] audioPreprocessor() {
+        return audio.apply(window.getAudio()).samples();
+    }
+
+    /** Inference preprocessing, per window: 4 frames to the model's pixels. */
+    @Benchmark
+    public float[] framePreprocessor() {
+        return frames.apply(window.getFrames()).pixels();
+    }
+
+    /** Log-mel of a batch of 32 windows on the engine (what one model call's audio costs). */
+    @Benchmark
+    public float[] logMelBatch32() {
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = mel.compute(m.create(batchAudio));
+            return x.toFloatArray();
+        }
+    }
+
+    /**
+     * The aligner, per window: one stream's second of 25 frames and 50 chunks, then its window.
+     * Includes the test harness's copy of the emitted window (the cost of {@link
+     * #copyAlignedWindow}, for 8 frames instead of 4).
+     */
+    @Benchmark
+    public int alignerOneWindow() throws Exception {
+        long shiftUs = second * 1_000_000L;
+        for (ModalityEvent t : oneSecond) {
+            // New records around the template's payload, as a source would deliver them.
+            ModalityEvent e =
+                    t.video != null
+                            ? ModalityEvent.of(
+                                    VideoFrame.newBuilder()
+                                            .setStreamId(t.video.getStreamId())
+                                            .setFrameIndex(t.video.getFrameIndex())
+                                            .setEventTimeUs(t.video.getEventTimeUs() + shiftUs)
+                                            .setWidth(t.video.getWidth())
+                                            .setHeight(t.video.getHeight())
+                                            .setEncoding(t.video.getEncoding())
+                                            .setData(t.video.getData())
+                                            .build())
+                            : ModalityEvent.of(
+                                    AudioChunk.newBuilder()
+                                            .setStreamId(t.audio.getStreamId())
+                                            .setChunkIndex(t.audio.getChunkIndex())
+                                            .setStartTimeUs(t.audio.getStartTimeUs() + shiftUs)
+                                            .setSampleRate(t.audio.getSampleRate())
+                                            .setChannels(t.audio.getChannels())
+                                            .setSampleFormat(t.audio.getSampleFormat())
+                                            .setSamples(t.audio.getSamples())
+                                            .build());
+            aligner.processElement(new StreamRecord<>(e, e.eventTimeUs() / 1000));
+        }
+        second++;
+        aligner.processWatermark(AlignFixtures.wm(second * 1_000_000L + 1_000_000L));
+        int n = aligner.getOutput().size();
+        aligner.getOutput().clear();
+        return n;
+    }
+}
