@@ -259,7 +259,10 @@ class HostileInputITCase {
                                 // Flink's default is 5 s: a partition read more slowly than this
                                 // (a stall on a loaded machine) counts as idle, and its records
                                 // are then late; 1 s made that happen here.
-                                "watermarks.idleness=5s",
+                                // With 5 s, one run at load 30 lost one second of video and
+                                // audio of every stream to lateness (cause not yet pinned down,
+                                // see docs/reliability.md).
+                                "watermarks.idleness=10s",
                                 // No idle flush: the clock stream's last window stays pending, so
                                 // the valid windows are exactly the six streams' 36.
                                 "align.idle-flush=0s",
@@ -308,7 +311,10 @@ class HostileInputITCase {
                                     + " "
                                     + d.getSourceTopic()
                                     + " "
-                                    + StandardCharsets.UTF_8.decode(d.getRawKey().duplicate()),
+                                    + StandardCharsets.UTF_8.decode(d.getRawKey().duplicate())
+                                    + " s"
+                                    + Math.floorDiv(
+                                            d.getSourceTimestampMs() * 1000 - T0, 1_000_000),
                             1,
                             Integer::sum);
                 }
