@@ -6,12 +6,19 @@ import io.avfuse.connectors.serde.SchemaIds;
 import io.avfuse.connectors.serde.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacet;
+import org.apache.flink.connector.kafka.lineage.KafkaDatasetFacetProvider;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -100,15 +107,24 @@ public final class AvroKafkaSink {
                                     : "avfuse-" + topic)
                     .setProperty(
                             "transaction.timeout.ms", Long.toString(transactionTimeout.toMillis()))
+                    // On recovery, list the open transactions (Kafka's ListTransactions) and abort
+                    // every one of ours that the checkpoint does not hold. The default probes
+                    // transactional ids upward and stops at the first unused one; after a killed
+                    // TaskManager it left a transaction open past such a gap, and read_committed
+                    // readers saw nothing behind it (docs/reliability.md, TaskManager kills).
+                    .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING)
                     .setRecordSerializer(
                             new KeyedAvroSerializationSchema<>(type, format, ids, topic))
                     .build();
         }
     }
 
-    /** Writes the record's stream id as key and its framed Avro bytes as value. */
+    /**
+     * Writes the record's stream id as key and its framed Avro bytes as value. Names its one topic
+     * ({@link KafkaDatasetFacetProvider}): the pooling transaction strategy needs it.
+     */
     static final class KeyedAvroSerializationSchema<T extends SpecificRecord>
-            implements KafkaRecordSerializationSchema<T> {
+            implements KafkaRecordSerializationSchema<T>, KafkaDatasetFacetProvider {
         private static final long serialVersionUID = 1L;
 
         private final RecordType<T> type;
@@ -123,6 +139,13 @@ public final class AvroKafkaSink {
             this.format = format;
             this.ids = ids;
             this.topic = topic;
+        }
+
+        @Override
+        public Optional<KafkaDatasetFacet> getKafkaDatasetFacet() {
+            return Optional.of(
+                    new DefaultKafkaDatasetFacet(
+                            DefaultKafkaDatasetIdentifier.ofTopics(List.of(topic))));
         }
 
         @Override

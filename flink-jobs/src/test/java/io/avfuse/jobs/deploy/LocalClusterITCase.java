@@ -12,8 +12,6 @@ import io.avfuse.jobs.align.AlignFixtures;
 import io.avfuse.jobs.align.ModalityEvent;
 import io.avfuse.jobs.model.FusionInferenceTest;
 import io.avfuse.schemas.Prediction;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,9 +46,7 @@ class LocalClusterITCase {
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void aKilledTaskManagerLosesAndRepeatsNoPrediction() throws Exception {
-        Path root = Path.of(System.getProperty("avfuse.project.root"));
-        Path lib = root.resolve("deploy/local/target/lib");
-        Path jobJar = jobJar(Path.of(System.getProperty("avfuse.build.dir")));
+        Path jobJar = ClusterRuns.jobJar();
         Path model = FusionInferenceTest.savedModel(tmp, 16, List.of("video", "audio"));
 
         String video = KAFKA.uniqueTopic("cluster-video");
@@ -69,18 +65,10 @@ class LocalClusterITCase {
         produce(streams, 0, FIRST_PHASE_SECONDS, video, audio, text, false);
 
         long t0 = System.nanoTime();
-        try (LocalFlinkCluster flink =
-                LocalFlinkCluster.builder(tmp.resolve("cluster"), lib)
-                        .taskManagers(2)
-                        .slotsPerTaskManager(2)
-                        .jobManagerMemory("768m")
-                        .taskManagerMemory("1200m")
-                        .avfuseDefaults(root.resolve(".cache"))
-                        .attached(true)
-                        .build()) {
+        try (LocalFlinkCluster flink = ClusterRuns.cluster(tmp.resolve("cluster"))) {
             try {
                 flink.start();
-                double startSeconds = seconds(t0);
+                double startSeconds = ClusterRuns.seconds(t0);
                 assertThat(flink.rest().taskManagers()).contains(2);
                 assertThat(flink.alive())
                         .containsOnlyKeys("jobmanager", "taskmanager-0", "taskmanager-1");
@@ -101,14 +89,14 @@ class LocalClusterITCase {
                                                 model,
                                                 flink.runDir().resolve("checkpoints")),
                                         2);
-                awaitTrue(
+                ClusterRuns.awaitTrue(
                         "every task of job " + job + " running",
                         Duration.ofSeconds(90),
                         () -> flink.rest().allTasksRunning(job));
-                double runningSeconds = seconds(submitted);
+                double runningSeconds = ClusterRuns.seconds(submitted);
 
                 // Windows flow: some predictions are committed before the crash.
-                awaitTrue(
+                ClusterRuns.awaitTrue(
                         "first committed predictions",
                         Duration.ofSeconds(60),
                         () -> read(predictions).size() >= STREAMS);
@@ -123,18 +111,18 @@ class LocalClusterITCase {
                 // The rest of the input arrives while the job recovers.
                 produce(streams, FIRST_PHASE_SECONDS, SECONDS, video, audio, text, true);
 
-                awaitTrue(
+                ClusterRuns.awaitTrue(
                         "job " + job + " restarted and running again",
                         Duration.ofSeconds(90),
                         () -> flink.rest().restarts(job) >= 1 && flink.rest().allTasksRunning(job));
-                double recoverySeconds = seconds(killed);
+                double recoverySeconds = ClusterRuns.seconds(killed);
 
                 int expected = STREAMS * SECONDS;
-                awaitTrue(
+                ClusterRuns.awaitTrue(
                         "all " + expected + " windows predicted",
                         Duration.ofSeconds(90),
                         () -> expectedKeys(read(predictions), streams).size() >= expected);
-                double allCommittedSeconds = seconds(killed);
+                double allCommittedSeconds = ClusterRuns.seconds(killed);
                 Thread.sleep(3_000); // more checkpoints commit: nothing more may appear
 
                 List<Prediction> got = read(predictions);
@@ -169,7 +157,7 @@ class LocalClusterITCase {
                 // inside the job jar this fails ("libc10.so already loaded in another
                 // classloader"); from the cluster's lib/ it must not.
                 flink.rest().cancel(job);
-                awaitTrue(
+                ClusterRuns.awaitTrue(
                         "job " + job + " canceled",
                         Duration.ofSeconds(30),
                         () -> flink.rest().jobState(job).equals("CANCELED"));
@@ -191,11 +179,11 @@ class LocalClusterITCase {
                                                 model,
                                                 flink.runDir().resolve("checkpoints")),
                                         2);
-                awaitTrue(
+                ClusterRuns.awaitTrue(
                         "the resubmitted job predicting all " + expected + " windows again",
                         Duration.ofSeconds(90),
                         () -> expectedKeys(read(again), streams).size() >= expected);
-                double resubmitSeconds = seconds(resubmitted);
+                double resubmitSeconds = ClusterRuns.seconds(resubmitted);
                 assertThat(flink.rest().restarts(second)).isZero();
 
                 System.out.printf(
@@ -219,7 +207,7 @@ class LocalClusterITCase {
                         STREAMS,
                         resubmitSeconds);
             } catch (Throwable e) {
-                dumpLogs(flink);
+                ClusterRuns.dumpLogs(flink);
                 throw e;
             }
         }
@@ -252,12 +240,7 @@ class LocalClusterITCase {
                         "job.checkpoint-interval=1s",
                         "job.restart-delay=1s",
                         "job.checkpoint-dir=" + checkpoints.toUri());
-        List<String> args = new ArrayList<>();
-        for (String s : sets) {
-            args.add("--set");
-            args.add(s);
-        }
-        return args;
+        return ClusterRuns.setArgs(sets);
     }
 
     /**
@@ -311,66 +294,5 @@ class LocalClusterITCase {
     private static List<Prediction> read(String topic) throws Exception {
         return TopicReader.readAll(
                 KAFKA.bootstrapServers(), topic, RecordType.PREDICTION, Duration.ofSeconds(30));
-    }
-
-    private static Path jobJar(Path buildDir) {
-        Path jar = buildDir.resolve("cluster/avfuse-flink-jobs-job.jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(
-                    "no " + jar + ": the shade plugin writes it in 'package'");
-        }
-        return jar;
-    }
-
-    private static double seconds(long since) {
-        return (System.nanoTime() - since) / 1e9;
-    }
-
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    private static void awaitTrue(String what, Duration timeout, Check check) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (check.ok()) {
-                    return;
-                }
-            } catch (Exception e) {
-                last = e; // REST or Kafka not answering during the restart: try again
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("timed out after " + timeout + " waiting for " + what, last);
-    }
-
-    private static void dumpLogs(LocalFlinkCluster flink) {
-        for (String name : List.of("jobmanager", "taskmanager-0", "taskmanager-1")) {
-            for (String ext : List.of(".log", ".out")) {
-                Path log = flink.runDir().resolve("log").resolve(name + ext);
-                try {
-                    List<String> lines = Files.readAllLines(log);
-                    List<String> interesting =
-                            lines.stream()
-                                    .filter(
-                                            l ->
-                                                    l.contains("ERROR")
-                                                            || l.contains("Exception")
-                                                            || l.contains("WARN")
-                                                            || l.startsWith("\tat ")
-                                                            || l.startsWith("Caused by"))
-                                    .collect(Collectors.toList());
-                    List<String> tail =
-                            interesting.subList(
-                                    Math.max(0, interesting.size() - 80), interesting.size());
-                    System.err.println("==== " + log + " (last warnings and errors)");
-                    tail.forEach(System.err::println);
-                } catch (IOException e) {
-                    System.err.println("==== " + log + ": " + e.getMessage());
-                }
-            }
-        }
     }
 }

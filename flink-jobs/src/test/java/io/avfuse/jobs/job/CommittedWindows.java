@@ -25,7 +25,7 @@ import org.apache.kafka.common.TopicPartition;
  * What the job has committed on its prediction and embedding topics, read {@code read_committed} as
  * it grows, counted per window: the oracle of the exactly-once ITCases.
  */
-final class CommittedWindows implements AutoCloseable {
+public final class CommittedWindows implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> predictions;
     private final KafkaConsumer<byte[], byte[]> embeddings;
     private final AvroSerde<Prediction> predictionSerde =
@@ -40,7 +40,7 @@ final class CommittedWindows implements AutoCloseable {
     final Map<String, Embedding> embeddingOf = new HashMap<>();
     final Map<String, String> modelVersionOf = new HashMap<>();
 
-    CommittedWindows(String bootstrap, String predictionTopic, String embeddingTopic) {
+    public CommittedWindows(String bootstrap, String predictionTopic, String embeddingTopic) {
         predictions = consumer(bootstrap, predictionTopic);
         embeddings = consumer(bootstrap, embeddingTopic);
     }
@@ -74,7 +74,7 @@ final class CommittedWindows implements AutoCloseable {
     }
 
     /** How many of {@code expected} have a committed prediction and embedding. */
-    int complete(Set<String> expected) {
+    public int complete(Set<String> expected) {
         int n = 0;
         for (String k : expected) {
             if (predicted.containsKey(k) && embedded.containsKey(k)) {
@@ -85,7 +85,7 @@ final class CommittedWindows implements AutoCloseable {
     }
 
     /** Reads until {@code expected} are all committed or {@code timeout} passed. */
-    boolean awaitAll(Set<String> expected, Duration timeout) throws Exception {
+    public boolean awaitAll(Set<String> expected, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (complete(expected) < expected.size()) {
             if (System.nanoTime() > deadline) {
@@ -97,18 +97,32 @@ final class CommittedWindows implements AutoCloseable {
     }
 
     /** Reads for {@code duration} more (later checkpoints: nothing may be added). */
-    void drain(Duration duration) throws Exception {
+    public void drain(Duration duration) throws Exception {
         long until = System.nanoTime() + duration.toNanos();
         while (System.nanoTime() < until) {
             poll();
         }
     }
 
+    /** Lost and duplicated windows of each topic, for the log: {@code predictions 0 lost ...}. */
+    public String tally(Set<String> expected) {
+        return "predictions "
+                + tally(predicted, expected)
+                + ", embeddings "
+                + tally(embedded, expected);
+    }
+
+    private static String tally(Map<String, Integer> got, Set<String> expected) {
+        long lost = expected.stream().filter(k -> !got.containsKey(k)).count();
+        long duplicated = got.values().stream().filter(n -> n > 1).count();
+        return lost + " lost / " + duplicated + " duplicated";
+    }
+
     /**
      * Asserts exactly once: every expected window has one prediction and one embedding, no window
      * outside {@code expected} (except the clock stream's) appears, nothing appears twice.
      */
-    void assertExactlyOnce(Set<String> expected) {
+    public void assertExactlyOnce(Set<String> expected) {
         assertOnce("predictions", predicted, expected);
         assertOnce("embeddings", embedded, expected);
     }
@@ -136,7 +150,7 @@ final class CommittedWindows implements AutoCloseable {
      * Asserts that every stream got the same embedding for the same window index, as its input was
      * the same: a window that lost a frame, or took one twice, differs from the other streams.
      */
-    void assertSameContentAcrossStreams(ReliabilityStreams in) {
+    public void assertSameContentAcrossStreams(ReliabilityStreams in) {
         List<String> differing = new ArrayList<>();
         for (int w = 0; w < in.windows; w++) {
             Embedding reference =

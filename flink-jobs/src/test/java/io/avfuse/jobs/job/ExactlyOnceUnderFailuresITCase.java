@@ -4,16 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.avfuse.connectors.broker.KafkaBrokerExtension;
 import io.avfuse.connectors.ingest.KafkaRecordSink;
-import io.avfuse.connectors.kafka.KafkaConnection;
-import io.avfuse.connectors.kafka.TopicReader;
-import io.avfuse.connectors.serde.WireFormat;
 import io.avfuse.jobs.model.FusionInferenceTest;
-import io.avfuse.schemas.Prediction;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -23,10 +17,6 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -70,45 +60,15 @@ class ExactlyOnceUnderFailuresITCase {
     void everyWindowIsCommittedExactlyOnceThroughTwentyTwoInjectedFailures() throws Exception {
         long started = System.nanoTime();
         Path model = FusionInferenceTest.savedModel(tmp, 16, List.of("video", "audio"));
-        String video = KAFKA.uniqueTopic("eo-video");
-        String audio = KAFKA.uniqueTopic("eo-audio");
-        String text = KAFKA.uniqueTopic("eo-text");
-        String predictions = KAFKA.uniqueTopic("eo-predictions");
-        String embeddings = KAFKA.uniqueTopic("eo-embeddings");
-        String dlq = KAFKA.uniqueTopic("eo-deadletter");
-        KAFKA.createTopics(2, (short) 1, video, audio, predictions, embeddings);
-        KAFKA.createTopics(1, (short) 1, text, dlq);
-        String group = "eo-it-" + predictions;
-
-        JobConfig cfg =
-                JobConfig.load(
-                        null,
-                        List.of(
-                                "kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
-                                "kafka.group-id=" + group,
-                                "topics.video=" + video,
-                                "topics.audio=" + audio,
-                                "topics.text=" + text,
-                                "topics.predictions=" + predictions,
-                                "topics.embeddings=" + embeddings,
-                                "topics.deadletter=" + dlq,
-                                "model.dir=" + model,
-                                "align.window=100ms",
-                                "align.hop=100ms",
-                                "align.frames-per-window=4",
-                                "inference.batch-size=32",
-                                "inference.max-wait=50ms",
-                                // Longer than a source takes to resume after a restart: a
-                                // source declared idle meanwhile lets the others' watermark
-                                // close windows without it (docs/reliability.md). The empty
-                                // text topic then holds windows back that long: room for them.
-                                "watermarks.idleness=3s",
-                                "align.max-pending-windows=256",
-                                "job.parallelism=2",
-                                "job.checkpoint-interval=300ms",
-                                "job.restart-attempts=" + (FAILURES * 4),
-                                "job.restart-delay=100ms",
-                                "job.checkpoint-dir=" + tmp.resolve("checkpoints").toUri()));
+        ReliabilityTopics topics = ReliabilityTopics.create(KAFKA, "eo");
+        List<String> options = topics.jobOptions(model);
+        options.addAll(
+                List.of(
+                        "job.checkpoint-interval=300ms",
+                        "job.restart-attempts=" + (FAILURES * 4),
+                        "job.restart-delay=100ms",
+                        "job.checkpoint-dir=" + tmp.resolve("checkpoints").toUri()));
+        JobConfig cfg = JobConfig.load(null, options);
 
         // FuseJob.defineFromKafka, with the failure wrappers around the sources and sinks.
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -133,15 +93,8 @@ class ExactlyOnceUnderFailuresITCase {
         ReliabilityStreams input = new ReliabilityStreams(STREAMS, WINDOWS, WINDOW_US);
         Set<String> expected = input.expectedWindows();
         JobClient job = env.executeAsync("exactly-once-under-failures");
-        try (KafkaRecordSink sink =
-                        new KafkaRecordSink(
-                                KafkaConnection.to(KAFKA.bootstrapServers()),
-                                WireFormat.SINGLE_OBJECT,
-                                video,
-                                audio,
-                                text);
-                CommittedWindows out =
-                        new CommittedWindows(KAFKA.bootstrapServers(), predictions, embeddings)) {
+        try (KafkaRecordSink sink = topics.ingestSink();
+                CommittedWindows out = topics.committedWindows()) {
             // Ingest at up to 2.5x real time (20 s) while the job runs and fails; the failures
             // are spread over the input: window w waits for its share of FAILURES - 2 failures.
             CompletableFuture<Void> ingest =
@@ -203,26 +156,7 @@ class ExactlyOnceUnderFailuresITCase {
             assertThat(job.getJobStatus().get(10, TimeUnit.SECONDS))
                     .as("the job is still running")
                     .isEqualTo(JobStatus.RUNNING);
-            out.assertExactlyOnce(expected);
-            assertThat(
-                            TopicReader.readAll(
-                                    KAFKA.bootstrapServers(), dlq, true, Duration.ofSeconds(30)))
-                    .as("dead letters (a replayed record arriving late would be one)")
-                    .isEmpty();
-            out.assertSameContentAcrossStreams(input);
-            // A fresh read of the topics agrees with what the incremental reader counted.
-            List<Prediction> all2 =
-                    TopicReader.readAll(
-                            KAFKA.bootstrapServers(),
-                            predictions,
-                            io.avfuse.connectors.serde.RecordType.PREDICTION,
-                            Duration.ofSeconds(30));
-            assertThat(all2)
-                    .filteredOn(p -> !p.getStreamId().equals(ReliabilityStreams.CLOCK))
-                    .hasSize(expected.size())
-                    .allSatisfy(p -> assertThat(p.getDegraded()).isFalse());
-
-            assertGroupOffsetsAtEnd(group, List.of(video, audio));
+            topics.assertExactlyOnce(out, input, KAFKA.broker().adminProperties());
         } finally {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
@@ -251,51 +185,5 @@ class ExactlyOnceUnderFailuresITCase {
                 .returns(stream.getType())
                 .name("inject-failures-" + name)
                 .uid("inject-failures-" + name);
-    }
-
-    /**
-     * The sources commit their checkpointed offsets to the group on checkpoint completion: once the
-     * job has taken everything, the group's offsets are the topics' end offsets.
-     */
-    private static void assertGroupOffsetsAtEnd(String group, List<String> topics)
-            throws Exception {
-        try (Admin admin = Admin.create(KAFKA.broker().adminProperties())) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (String topic : topics) {
-                admin.describeTopics(List.of(topic))
-                        .allTopicNames()
-                        .get(30, TimeUnit.SECONDS)
-                        .get(topic)
-                        .partitions()
-                        .forEach(
-                                p ->
-                                        latest.put(
-                                                new TopicPartition(topic, p.partition()),
-                                                OffsetSpec.latest()));
-            }
-            Map<TopicPartition, Long> end = new HashMap<>();
-            admin.listOffsets(latest)
-                    .all()
-                    .get(30, TimeUnit.SECONDS)
-                    .forEach((tp, info) -> end.put(tp, info.offset()));
-            Map<TopicPartition, Long> committed = new HashMap<>();
-            ReliabilityStreams.await(
-                    () -> {
-                        try {
-                            committed.clear();
-                            Map<TopicPartition, OffsetAndMetadata> offsets =
-                                    admin.listConsumerGroupOffsets(group)
-                                            .partitionsToOffsetAndMetadata()
-                                            .get(30, TimeUnit.SECONDS);
-                            offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
-                            return committed.entrySet().containsAll(end.entrySet());
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        }
-                    },
-                    TimeUnit.SECONDS.toNanos(15));
-            assertThat(end.values()).allSatisfy(o -> assertThat(o).isPositive());
-            assertThat(committed).containsAllEntriesOf(end);
-        }
     }
 }

@@ -23,15 +23,15 @@ import java.util.function.BooleanSupplier;
  *
  * <p>{@code new ReliabilityStreams(20, 500, 100_000).ingest(sink, 50_000_000L, () -> false)}
  */
-final class ReliabilityStreams {
+public final class ReliabilityStreams {
     static final int RATE = 8_000;
-    static final String CLOCK = "clock";
+    public static final String CLOCK = "clock";
 
-    final int streams;
-    final int windows;
-    final long windowUs;
+    public final int streams;
+    public final int windows;
+    public final long windowUs;
 
-    ReliabilityStreams(int streams, int windows, long windowUs) {
+    public ReliabilityStreams(int streams, int windows, long windowUs) {
         this.streams = streams;
         this.windows = windows;
         this.windowUs = windowUs;
@@ -50,7 +50,7 @@ final class ReliabilityStreams {
     }
 
     /** "stream@windowStartUs" of every window the job must predict exactly once. */
-    Set<String> expectedWindows() {
+    public Set<String> expectedWindows() {
         Set<String> keys = new TreeSet<>();
         for (int s = 0; s < streams; s++) {
             for (int w = 0; w < windows; w++) {
@@ -105,7 +105,7 @@ final class ReliabilityStreams {
      * durationNanos} of wall-clock time, calling {@code between} after each window (a test's hook
      * to kill a broker at a chosen point); then flushes. The clock stream closes the last windows.
      */
-    void ingest(RecordSink sink, long durationNanos, IntHook between) {
+    public void ingest(RecordSink sink, long durationNanos, IntHook between) {
         long started = System.nanoTime();
         for (int w = 0; w < windows; w++) {
             for (int s = 0; s < streams; s++) {
@@ -136,12 +136,13 @@ final class ReliabilityStreams {
 
     /** Called after each window of input has been handed to the sink. */
     @FunctionalInterface
-    interface IntHook {
+    public interface IntHook {
         void after(int window);
     }
 
     /** Waits until {@code done} holds, polling; false when {@code timeoutNanos} passed first. */
-    static boolean await(BooleanSupplier done, long timeoutNanos) throws InterruptedException {
+    public static boolean await(BooleanSupplier done, long timeoutNanos)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeoutNanos;
         while (!done.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

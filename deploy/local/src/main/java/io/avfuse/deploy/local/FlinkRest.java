@@ -121,9 +121,41 @@ public final class FlinkRest {
         return values.isEmpty() ? 0 : Long.parseLong(values.get(0));
     }
 
+    /**
+     * When the job last went {@code RESTARTING} (epoch ms, the {@code timestamps} of {@code GET
+     * /jobs/:id}); 0 if it never did. Unlike {@code numRestarts}, which the REST API serves from a
+     * metric cache, this comes from the execution graph itself.
+     */
+    public long lastRestartMillis(String jobId) throws IOException {
+        return Long.parseLong(field(get("/jobs/" + jobId), "RESTARTING"));
+    }
+
     /** Completed checkpoints of the job. */
     public long completedCheckpoints(String jobId) throws IOException {
         return Long.parseLong(field(get("/jobs/" + jobId + "/checkpoints"), "completed"));
+    }
+
+    /**
+     * Resource ids ({@code tm-0}, ...) of the registered TaskManagers that have a slot in use
+     * ({@code GET /taskmanagers}): with one job on the cluster, those that run its tasks.
+     */
+    public List<String> busyTaskManagers() throws IOException {
+        return busyTaskManagers(get("/taskmanagers"));
+    }
+
+    static List<String> busyTaskManagers(String taskManagers) {
+        List<String> busy = new ArrayList<>();
+        // One chunk per TaskManager: each object of the list opens with its "id".
+        String[] chunks = taskManagers.split("\\{\"id\"\\s*:");
+        for (int i = 1; i < chunks.length; i++) {
+            String tm = "{\"id\":" + chunks[i];
+            int slots = Integer.parseInt(field(tm, "slotsNumber"));
+            int free = Integer.parseInt(field(tm, "freeSlots"));
+            if (free < slots) {
+                busy.add(field(tm, "id"));
+            }
+        }
+        return busy;
     }
 
     /** Ids and states of every job the cluster knows, as {@code id state} lines. */

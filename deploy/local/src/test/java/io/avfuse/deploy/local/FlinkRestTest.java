@@ -45,4 +45,21 @@ class FlinkRestTest {
                 .hasMessageContaining("no 'jobid'")
                 .hasMessageContaining("boom");
     }
+
+    @Test
+    void busyTaskManagersAreThoseWithASlotInUse() {
+        // GET /taskmanagers of Flink 2.2.1, nested objects shortened.
+        String taskManagers =
+                "{\"taskmanagers\":[{\"id\":\"tm-0\",\"path\":\"pekko.tcp://flink@127.0.0.1:35173"
+                        + "/user/rpc/taskmanager_0\",\"dataPort\":46015,\"slotsNumber\":2,"
+                        + "\"freeSlots\":2,\"totalResource\":{\"cpuCores\":2.0,"
+                        + "\"extendedResources\":{}},\"hardware\":{\"cpuCores\":2}},"
+                        + "{\"id\":\"tm-1\",\"path\":\"pekko.tcp://flink@127.0.0.1:41953"
+                        + "/user/rpc/taskmanager_0\",\"dataPort\":33803,\"slotsNumber\":2,"
+                        + "\"freeSlots\":0,\"totalResource\":{\"cpuCores\":2.0,"
+                        + "\"extendedResources\":{}},\"hardware\":{\"cpuCores\":2}},"
+                        + "{\"id\":\"tm-2\",\"slotsNumber\":2,\"freeSlots\":1}]}";
+        assertThat(FlinkRest.busyTaskManagers(taskManagers)).containsExactly("tm-1", "tm-2");
+        assertThat(FlinkRest.busyTaskManagers("{\"taskmanagers\":[]}")).isEmpty();
+    }
 }

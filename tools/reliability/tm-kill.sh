@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Exactly once through real TaskManager process kills, full size: TaskManagerKillsITCase with
+# 20 streams x 500 windows (10,000 windows) and 5 SIGKILLs of a TaskManager on the local
+# multi-process cluster. The test is out of the CI build (docs/reliability.md); WINDOWS=100 KILLS=2
+# is its small size.
+# Options through the environment: WINDOWS (per stream), KILLS, SEED. The cluster's logs stay in
+# flink-jobs/target/tm-kill-cluster/log; the summary line starts with [TaskManagerKillsITCase].
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+./mvnw -B -o -pl flink-jobs -am verify -Dexec.skip=true \
+  -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
+  -Dit.test=TaskManagerKillsITCase -Dfailsafe.failIfNoSpecifiedTests=false -Davfuse.tm-kill=true \
+  -Davfuse.tm-kill.windows="${WINDOWS:-500}" -Davfuse.tm-kill.kills="${KILLS:-5}" \
+  -Davfuse.tm-kill.seed="${SEED:-20261206}" "$@"
