@@ -45,7 +45,6 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.ClusterClient;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -124,17 +123,18 @@ class HostileInputITCase {
                 .isBetween(T0 + SECONDS * 1_000_000L, HostileRecords.YEAR_2099_US - 3_600_000_000L);
         Path model = FusionInferenceTest.savedModel(tmp, 16, List.of("video", "audio", "text"));
         long modelSaved = System.nanoTime();
-        String video = KAFKA.uniqueTopic("hostile-video");
-        String audio = KAFKA.uniqueTopic("hostile-audio");
-        String text = KAFKA.uniqueTopic("hostile-text");
+        FuseJobSettings.Topics topics = FuseJobSettings.Topics.unique(KAFKA, "hostile");
+        String video = topics.video();
+        String audio = topics.audio();
+        String text = topics.text();
         // Inputs accept 8 MB messages, as a deployment carrying raw frames would: the job's own
         // 1 MiB limit (kafka.max-record-bytes) must reject the larger ones.
         Map<String, String> big = Map.of("max.message.bytes", Integer.toString(8 << 20));
         KAFKA.createTopics(1, (short) 1, big, video, audio);
         KAFKA.createTopics(3, (short) 1, big, text);
-        String predictions = KAFKA.uniqueTopic("hostile-predictions");
-        String embeddings = KAFKA.uniqueTopic("hostile-embeddings");
-        String dlq = KAFKA.uniqueTopic("hostile-deadletter");
+        String predictions = topics.predictions();
+        String embeddings = topics.embeddings();
+        String dlq = topics.deadletter();
         KAFKA.createTopics(2, (short) 1, predictions, embeddings);
         KAFKA.createTopics(1, (short) 1, dlq);
 
@@ -241,36 +241,18 @@ class HostileInputITCase {
         AtomicLong peakHeap = new AtomicLong();
         Thread sampler = heapSampler(peakHeap);
 
-        JobConfig cfg =
-                JobConfig.load(
-                        null,
-                        List.of(
-                                "kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
-                                "kafka.group-id=hostile-it-" + predictions,
-                                "topics.video=" + video,
-                                "topics.audio=" + audio,
-                                "topics.text=" + text,
-                                "topics.predictions=" + predictions,
-                                "topics.embeddings=" + embeddings,
-                                "topics.deadletter=" + dlq,
-                                "model.dir=" + model,
-                                "inference.batch-size=4",
-                                "inference.max-wait=100ms",
-                                // Flink's default is 5 s: a partition read more slowly than this
-                                // (a stall on a loaded machine) counts as idle, and its records
-                                // are then late; 1 s made that happen here.
-                                // With 5 s, one run at load 30 lost one second of video and
-                                // audio of every stream to lateness (cause not yet pinned down,
-                                // see docs/reliability.md).
-                                "watermarks.idleness=10s",
-                                // No idle flush: the clock stream's last window stays pending, so
-                                // the valid windows are exactly the six streams' 36.
-                                "align.idle-flush=0s",
-                                "job.parallelism=2",
-                                "job.checkpoint-interval=500ms"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FuseJob.defineFromKafka(env, cfg, false);
-        JobClient job = env.executeAsync("hostile-it");
+        JobClient job =
+                FuseJobSettings.of(KAFKA.bootstrapServers(), topics, model)
+                        // Flink's default is 5 s: a partition read more slowly than this (a stall
+                        // on a loaded machine) counts as idle, and its records are then late; 1 s
+                        // made that happen here. With 5 s, one run at load 30 lost one second of
+                        // video and audio of every stream to lateness (cause not yet pinned down,
+                        // see docs/reliability.md).
+                        .set("watermarks.idleness", "10s")
+                        // No idle flush: the clock stream's last window stays pending, so the
+                        // valid windows are exactly the six streams' 36.
+                        .set("align.idle-flush", "0s")
+                        .start("hostile-it");
         long jobStarted = System.nanoTime();
         try {
             // Scheduling takes seconds on a loaded machine; from then on it must stay RUNNING.

@@ -31,7 +31,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectClusterClient;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -86,12 +85,13 @@ class MisbehavingStreamsITCase {
     void misbehavingStreamsNeitherStallTheJobNorLoseWindows(
             @InjectClusterClient ClusterClient<?> client) throws Exception {
         Path model = FusionInferenceTest.savedModel(tmp, 16, List.of("video", "audio"));
-        String video = KAFKA.uniqueTopic("misbehave-video");
-        String audio = KAFKA.uniqueTopic("misbehave-audio");
-        String text = KAFKA.uniqueTopic("misbehave-text");
-        String predictions = KAFKA.uniqueTopic("misbehave-predictions");
-        String embeddings = KAFKA.uniqueTopic("misbehave-embeddings");
-        String dlq = KAFKA.uniqueTopic("misbehave-deadletter");
+        FuseJobSettings.Topics topics = FuseJobSettings.Topics.unique(KAFKA, "misbehave");
+        String video = topics.video();
+        String audio = topics.audio();
+        String text = topics.text();
+        String predictions = topics.predictions();
+        String embeddings = topics.embeddings();
+        String dlq = topics.deadletter();
         // One partition per input: every stream shares its modality's watermark.
         KAFKA.createTopics(1, (short) 1, video, audio, text, dlq);
         KAFKA.createTopics(2, (short) 1, predictions, embeddings);
@@ -99,28 +99,14 @@ class MisbehavingStreamsITCase {
         // Flink's default 5 s idleness: the empty text topic goes idle a few seconds into the
         // traffic (the first windows wait until then), while a video or audio partition starved
         // for 1 s on a loaded machine does not (docs/reliability.md, Hostile input).
-        JobConfig cfg =
-                JobConfig.load(
-                        null,
-                        List.of(
-                                "kafka.bootstrap-servers=" + KAFKA.bootstrapServers(),
-                                "kafka.group-id=misbehave-it-" + predictions,
-                                "topics.video=" + video,
-                                "topics.audio=" + audio,
-                                "topics.text=" + text,
-                                "topics.predictions=" + predictions,
-                                "topics.embeddings=" + embeddings,
-                                "topics.deadletter=" + dlq,
-                                "model.dir=" + model,
-                                "inference.batch-size=8",
-                                "inference.max-wait=50ms",
-                                "align.timeout.audio=" + AUDIO_TIMEOUT.toMillis() + "ms",
-                                "align.idle-flush=" + IDLE_FLUSH.toMillis() + "ms",
-                                "job.parallelism=2",
-                                "job.checkpoint-interval=500ms"));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FuseJob.defineFromKafka(env, cfg, false);
-        JobClient job = env.executeAsync("misbehave-it");
+        JobClient job =
+                FuseJobSettings.of(KAFKA.bootstrapServers(), topics, model)
+                        .set("watermarks.idleness", "5s")
+                        .set("inference.batch-size", 8)
+                        .set("inference.max-wait", "50ms")
+                        .set("align.timeout.audio", AUDIO_TIMEOUT.toMillis() + "ms")
+                        .set("align.idle-flush", IDLE_FLUSH.toMillis() + "ms")
+                        .start("misbehave-it");
         try {
             JobRest.awaitAllTasksRunning(client, job.getJobID(), Duration.ofSeconds(60));
 
