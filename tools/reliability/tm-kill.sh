@@ -6,6 +6,11 @@
 # Options through the environment: WINDOWS (per stream), KILLS, SEED. The cluster's logs stay in
 # flink-jobs/target/tm-kill-cluster/log; the summary line starts with [TaskManagerKillsITCase].
 set -euo pipefail
+if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+  sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+  echo "Usage: [WINDOWS=500] [KILLS=5] [SEED=20261206] tools/reliability/tm-kill.sh [extra Maven args]"
+  exit 0
+fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 ./mvnw -B -o -pl flink-jobs -am verify -Dexec.skip=true \
