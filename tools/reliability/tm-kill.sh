@@ -15,6 +15,6 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 ./mvnw -B -o -pl flink-jobs -am verify -Dexec.skip=true \
   -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dit.test=TaskManagerKillsITCase -Dfailsafe.failIfNoSpecifiedTests=false -Davfuse.tm-kill=true \
+  -Dit.test=TaskManagerKillsITCase -Dfailsafe.failIfNoSpecifiedTests=false \
   -Davfuse.tm-kill.windows="${WINDOWS:-500}" -Davfuse.tm-kill.kills="${KILLS:-5}" \
   -Davfuse.tm-kill.seed="${SEED:-20261206}" "$@"
