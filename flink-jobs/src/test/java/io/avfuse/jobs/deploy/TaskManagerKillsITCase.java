@@ -41,9 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Out of the CI build until the group-offset check is understood (docs/reliability.md: the
  * failsafe configuration of this module excludes it; {@code -Dit.test=TaskManagerKillsITCase} runs
- * it), by default with 100 windows per stream (2,000 in all) and 2 kills; {@code tools/reliability/tm-kill.sh} runs 500 (10,000) and 5 kills through the system
- * properties {@code avfuse.tm-kill.windows}, {@code avfuse.tm-kill.kills} and {@code
- * avfuse.tm-kill.seed}.
+ * it), by default with 100 windows per stream (2,000 in all) and 2 kills; {@code
+ * tools/reliability/tm-kill.sh} runs 500 (10,000) and 5 kills through the system properties {@code
+ * avfuse.tm-kill.windows}, {@code avfuse.tm-kill.kills} and {@code avfuse.tm-kill.seed}.
  */
 class TaskManagerKillsITCase {
     @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
