@@ -34,15 +34,16 @@ public record ReliabilityTopics(
 
     /** Creates fresh topics named after {@code prefix} on the broker. */
     public static ReliabilityTopics create(KafkaBrokerExtension kafka, String prefix) {
+        FuseJobSettings.Topics n = FuseJobSettings.Topics.unique(kafka, prefix);
         ReliabilityTopics t =
                 new ReliabilityTopics(
                         kafka.bootstrapServers(),
-                        kafka.uniqueTopic(prefix + "-video"),
-                        kafka.uniqueTopic(prefix + "-audio"),
-                        kafka.uniqueTopic(prefix + "-text"),
-                        kafka.uniqueTopic(prefix + "-predictions"),
-                        kafka.uniqueTopic(prefix + "-embeddings"),
-                        kafka.uniqueTopic(prefix + "-deadletter"));
+                        n.video(),
+                        n.audio(),
+                        n.text(),
+                        n.predictions(),
+                        n.embeddings(),
+                        n.deadletter());
         kafka.createTopics(2, (short) 1, t.video, t.audio, t.predictions, t.embeddings);
         kafka.createTopics(1, (short) 1, t.text, t.deadLetters);
         return t;
