@@ -10,8 +10,9 @@
 # chunks and a caption every 4 s (4 s windows). Every S s it prints a progress line with the heap
 # after a full GC (of the JVM that runs the job), the latest checkpoint's size and duration (Flink
 # REST /jobs/<id>/checkpoints), the job's consumer-group lag per input topic (Kafka Admin), the
-# records/s the job commits and its committed predictions/s. At the end: the table of samples and
-# a verdict per criterion (MET/MISS); the exit status is 0 only if all are met.
+# records/s the job commits and its committed predictions/s. At the end: the table of samples, the
+# aligner's counters (late records, idle flushes, windows forced out: all must stay 0 at a steady
+# in-order rate) and a verdict per criterion (MET/MISS); the exit status is 0 only if all are met.
 #
 # Bounded: the JVM runs under `timeout` (minutes + 5 min); it stops the producer, cancels the job
 # and closes the broker itself. Only the JVM this script starts (and its broker child) is ended.
@@ -19,7 +20,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
 streams=1000 minutes=10 rate=800 sample_s=15 checkpoint_s=10
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; cat <<HELP
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; cat <<HELP
 
 Options (defaults in brackets):
   --streams N       concurrent streams [$streams]

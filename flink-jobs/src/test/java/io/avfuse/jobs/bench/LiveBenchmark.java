@@ -237,6 +237,7 @@ public final class LiveBenchmark {
             producing.setDaemon(true);
             List<SoakProbe.Sample> samples = new ArrayList<>();
             double[] durationsMs;
+            Map<String, Long> alignerCounters;
             try (SoakProbe probe =
                     new SoakProbe(
                             broker.adminProperties(),
@@ -259,6 +260,7 @@ public final class LiveBenchmark {
                     System.out.println(progress(s, seconds));
                 }
                 durationsMs = probe.checkpointDurationsMs();
+                alignerCounters = probe.alignerCounters();
                 System.out.printf(
                         "  checkpoints failed while the tasks deployed: %d; latest failure: %s%n",
                         probe.failedAtStart(),
@@ -268,7 +270,8 @@ public final class LiveBenchmark {
                 producing.join(30_000);
                 job.cancel().get();
             }
-            SoakReport.print(samples, durationsMs, streams, seconds, rate, checkpointS);
+            SoakReport.print(
+                    samples, durationsMs, alignerCounters, streams, seconds, rate, checkpointS);
         }
     }
 

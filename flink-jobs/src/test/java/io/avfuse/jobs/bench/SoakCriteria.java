@@ -1,6 +1,7 @@
 package io.avfuse.jobs.bench;
 
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * The soak's pass/fail arithmetic, kept apart from the run so that it can be unit-tested: a
@@ -148,5 +149,25 @@ final class SoakCriteria {
                         allowance,
                         Arrays.stream(ty).min().orElse(Double.NaN),
                         Arrays.stream(ty).max().orElse(Double.NaN)));
+    }
+
+    /**
+     * Met when every counter named in {@code mustBeZero} is 0; the figures list all of {@code
+     * counters}, so that the context (e.g. windows emitted) is printed beside them.
+     */
+    static Verdict noneOf(String criterion, Map<String, Long> counters, String... mustBeZero) {
+        boolean met = true;
+        for (String name : mustBeZero) {
+            Long n = counters.get(name);
+            if (n == null) {
+                throw new IllegalArgumentException("no counter " + name + " in " + counters);
+            }
+            met &= n == 0;
+        }
+        StringBuilder figures = new StringBuilder();
+        counters.forEach(
+                (name, n) ->
+                        figures.append(figures.length() == 0 ? "" : ", ").append(name + " " + n));
+        return new Verdict(criterion, met, figures.toString());
     }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** The soak's verdict arithmetic on made-up series whose answer is known. */
@@ -95,5 +97,17 @@ class SoakCriteriaTest {
     void atMostIncludesTheLimit() {
         assertThat(SoakCriteria.atMost("heap", new double[] {1, 2000}, 2000, "MB").met()).isTrue();
         assertThat(SoakCriteria.atMost("heap", new double[] {1, 2001}, 2000, "MB").met()).isFalse();
+    }
+
+    @Test
+    void noneOfIsMetOnlyWhenEveryNamedCounterIsZero() {
+        Map<String, Long> clean = new TreeMap<>(Map.of("lateRecords", 0L, "windowsEmitted", 90L));
+        assertThat(SoakCriteria.noneOf("no late records", clean, "lateRecords").met()).isTrue();
+        assertThat(SoakCriteria.noneOf("no late records", clean, "lateRecords").figures())
+                .isEqualTo("lateRecords 0, windowsEmitted 90");
+        Map<String, Long> late = new TreeMap<>(Map.of("lateRecords", 3L, "windowsEmitted", 90L));
+        assertThat(SoakCriteria.noneOf("no late records", late, "lateRecords").met()).isFalse();
+        assertThatThrownBy(() -> SoakCriteria.noneOf("x", clean, "windowsFlushedIdle"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -145,6 +145,23 @@ final class SoakProbe implements AutoCloseable {
         return durationsMs.values().stream().mapToDouble(Long::doubleValue).toArray();
     }
 
+    /**
+     * The aligner's counters summed over its subtasks and modalities: windows emitted, flushed
+     * while the input was idle, forced out by the pending-window cap, and records that came after
+     * their window (dead-lettered as late). Read while the job still runs.
+     */
+    Map<String, Long> alignerCounters() throws Exception {
+        return JobRest.vertexMetricSums(
+                restUrl,
+                job,
+                "align",
+                ".align.",
+                "windowsEmitted",
+                "windowsFlushedIdle",
+                "windowsForcedByCap",
+                "lateRecords");
+    }
+
     /** Heap in use right after a full collection: what the job holds on to, not its garbage. */
     private static long heapAfterGc() {
         System.gc();

@@ -3,6 +3,7 @@ package io.avfuse.jobs.bench;
 import io.avfuse.jobs.bench.SoakCriteria.Verdict;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The end of a soak: the samples as a Markdown table, one verdict per criterion, and {@code
@@ -20,7 +21,11 @@ final class SoakReport {
     private SoakReport() {}
 
     static List<Verdict> verdicts(
-            List<SoakProbe.Sample> samples, double[] durationsMs, double rate, int checkpointS) {
+            List<SoakProbe.Sample> samples,
+            double[] durationsMs,
+            Map<String, Long> alignerCounters,
+            double rate,
+            int checkpointS) {
         double[] t = samples.stream().mapToDouble(SoakProbe.Sample::atS).toArray();
         double[] heapMb = samples.stream().mapToDouble(s -> s.heapAfterGcBytes() / 1e6).toArray();
         List<SoakProbe.Sample> withCheckpoint =
@@ -77,12 +82,22 @@ final class SoakReport {
                         behindMs,
                         checkpointS * 1000.0,
                         "ms"));
+        // The producer sends every stream in event-time order and never pauses: a late record or
+        // an idle flush here means windows were closed before their records had been read.
+        v.add(
+                SoakCriteria.noneOf(
+                        "no late records, no idle flush, no window forced out by the cap",
+                        alignerCounters,
+                        "lateRecords",
+                        "windowsFlushedIdle",
+                        "windowsForcedByCap"));
         return v;
     }
 
     static void print(
             List<SoakProbe.Sample> samples,
             double[] durationsMs,
+            Map<String, Long> alignerCounters,
             int streams,
             int seconds,
             double rate,
@@ -110,7 +125,7 @@ final class SoakReport {
                     s.producerBehindMs());
         }
         System.out.println();
-        List<Verdict> verdicts = verdicts(samples, durationsMs, rate, checkpointS);
+        List<Verdict> verdicts = verdicts(samples, durationsMs, alignerCounters, rate, checkpointS);
         verdicts.forEach(v -> System.out.println(v.line()));
         boolean all = verdicts.stream().allMatch(Verdict::met);
         System.out.printf(

@@ -110,7 +110,11 @@ public final class JobRest {
             long atLeastMs,
             Duration timeout)
             throws Exception {
-        String path = "/jobs/" + id + "/vertices/" + vertexId(client, id, vertexPrefix);
+        String path =
+                "/jobs/"
+                        + id
+                        + "/vertices/"
+                        + vertexId(client.getWebInterfaceURL(), id, vertexPrefix);
         long deadline = System.nanoTime() + timeout.toNanos();
         String body = "";
         while (System.nanoTime() < deadline) {
@@ -133,9 +137,9 @@ public final class JobRest {
                 "input watermark of " + vertexPrefix + " not at " + atLeastMs + " ms: " + body);
     }
 
-    private static String vertexId(ClusterClient<?> client, JobID id, String vertexPrefix)
+    private static String vertexId(String webInterfaceUrl, JobID id, String vertexPrefix)
             throws Exception {
-        for (JsonNode v : JSON.readTree(get(client, "/jobs/" + id)).get("vertices")) {
+        for (JsonNode v : JSON.readTree(get(webInterfaceUrl, "/jobs/" + id)).get("vertices")) {
             if (v.get("name").asText().startsWith(vertexPrefix)) {
                 return v.get("id").asText();
             }
@@ -158,13 +162,24 @@ public final class JobRest {
     static Map<String, Long> vertexMetricSums(
             ClusterClient<?> client, JobID id, String vertexPrefix, String scope, String... names)
             throws Exception {
+        return vertexMetricSums(client.getWebInterfaceURL(), id, vertexPrefix, scope, names);
+    }
+
+    /** {@link #vertexMetricSums} through the REST endpoint at {@code webInterfaceUrl}. */
+    public static Map<String, Long> vertexMetricSums(
+            String webInterfaceUrl, JobID id, String vertexPrefix, String scope, String... names)
+            throws Exception {
         String base =
-                "/jobs/" + id + "/vertices/" + vertexId(client, id, vertexPrefix) + "/metrics";
+                "/jobs/"
+                        + id
+                        + "/vertices/"
+                        + vertexId(webInterfaceUrl, id, vertexPrefix)
+                        + "/metrics";
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         Map<String, String> nameOf = new HashMap<>(); // metric id -> name
         while (nameOf.values().stream().distinct().count() < names.length
                 && System.nanoTime() < deadline) {
-            for (JsonNode m : JSON.readTree(get(client, base))) {
+            for (JsonNode m : JSON.readTree(get(webInterfaceUrl, base))) {
                 String metric = m.get("id").asText();
                 for (String name : names) {
                     if (metric.endsWith("." + name) && metric.contains(scope)) {
@@ -187,7 +202,7 @@ public final class JobRest {
         Map<String, Long> previous = Map.of();
         for (int i = 0; i < 20; i++) {
             Map<String, Long> sums = new TreeMap<>();
-            for (JsonNode v : JSON.readTree(get(client, query))) {
+            for (JsonNode v : JSON.readTree(get(webInterfaceUrl, query))) {
                 sums.merge(
                         nameOf.get(v.get("id").asText()),
                         Long.parseLong(v.get("value").asText()),
