@@ -62,7 +62,8 @@ import org.junit.jupiter.api.io.TempDir;
  * sizes, rates, times, NaN/Inf) interleaved with valid traffic of six streams, plus records that
  * pass every record check but carry damage the job must sanitise (corrupt JPEGs, a JPEG claiming
  * 16000x16000 pixels, audio far outside [-1, 1], empty and 200,000-character captions). Every value
- * that must be rejected becomes exactly one dead letter at its stage with its reason; nothing else
+ * that must be rejected, those stamped beyond {@code watermarks.max-future} included, becomes
+ * exactly one dead letter at its stage with its reason, its offset and the bytes sent; nothing else
  * does; every window of every valid stream is predicted exactly once with finite scores; the job
  * never restarts; the heap after GC stays bounded.
  */
@@ -362,9 +363,12 @@ class HostileInputITCase {
                         .containsPattern(Pattern.compile(h.reason()));
                 if (h.value() != null) {
                     int kept = Math.min(h.value().length, DeadLetters.MAX_RAW_VALUE_BYTES);
-                    assertThat(d.getRawValue()).isEqualTo(ByteBuffer.wrap(h.value(), 0, kept));
+                    assertThat(d.getRawValue())
+                            .as("raw value of %s", h)
+                            .isEqualTo(ByteBuffer.wrap(h.value(), 0, kept));
                 }
                 assertThat(d.getRawKey())
+                        .as("raw key of %s", h)
                         .isEqualTo(h.key() == null ? null : ByteBuffer.wrap(h.key()));
                 if (h.fate() == Fate.TIME_GUARD) {
                     assertThat(d.getErrorClass()).isEqualTo(EventTimeGuard.ERROR_CLASS);
