@@ -1,10 +1,12 @@
 package io.avfuse.connectors.kafka;
 
+import io.avfuse.connectors.serde.EventTimeGuard;
 import io.avfuse.connectors.serde.RecordDecoder;
 import io.avfuse.connectors.serde.RecordType;
 import io.avfuse.connectors.serde.SchemaIds;
 import io.avfuse.connectors.serde.WireFormat;
 import io.avfuse.schemas.DeadLetter;
+import java.time.Duration;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -37,6 +39,7 @@ public final class AvroKafkaSource {
         private int maxValueBytes = RecordDecoder.DEFAULT_MAX_VALUE_BYTES;
         private OffsetsInitializer startingOffsets = OffsetsInitializer.earliest();
         private OffsetsInitializer stoppingOffsets;
+        private EventTimeGuard guard;
 
         private Builder(RecordType<T> type) {
             this.type = Objects.requireNonNull(type);
@@ -73,6 +76,15 @@ public final class AvroKafkaSource {
             return this;
         }
 
+        /**
+         * Records stamped more than {@code maxFuture} ahead of the wall clock become dead letters
+         * (stage {@code validate}, with their bytes and offsets); unbounded by default.
+         */
+        public Builder<T> maxFuture(Duration maxFuture) {
+            this.guard = EventTimeGuard.of(maxFuture);
+            return this;
+        }
+
         public Builder<T> startingOffsets(OffsetsInitializer startingOffsets) {
             this.startingOffsets = startingOffsets;
             return this;
@@ -96,7 +108,7 @@ public final class AvroKafkaSource {
                             .setStartingOffsets(startingOffsets)
                             .setDeserializer(
                                     new DeadLetteringDeserializationSchema<>(
-                                            type, format, ids, maxValueBytes))
+                                            type, format, ids, maxValueBytes, guard))
                             // Hundreds of per-partition client metrics collide in Flink's
                             // registry and add nothing the avfuse metrics do not show.
                             .setProperty("register.consumer.metrics", "false")

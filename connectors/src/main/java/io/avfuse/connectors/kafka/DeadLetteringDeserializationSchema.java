@@ -2,6 +2,7 @@ package io.avfuse.connectors.kafka;
 
 import io.avfuse.connectors.serde.AvroSerde;
 import io.avfuse.connectors.serde.DecodeResult;
+import io.avfuse.connectors.serde.EventTimeGuard;
 import io.avfuse.connectors.serde.RecordDecoder;
 import io.avfuse.connectors.serde.RecordType;
 import io.avfuse.connectors.serde.SchemaIds;
@@ -20,7 +21,8 @@ import org.apache.flink.util.Collector;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Decodes Kafka records into {@code Either.Right(record)} or, for anything unusable, {@code
+ * Decodes Kafka records into {@code Either.Right(record)} or, for anything unusable (including,
+ * with an {@link EventTimeGuard}, records stamped too far ahead of the wall clock), {@code
  * Either.Left(deadLetter)}; it never throws, so a bad message cannot fail the source. Counts
  * records, dead letters and bytes in the {@code avfuse.decode.<RecordType>} metric group.
  *
@@ -34,23 +36,36 @@ public final class DeadLetteringDeserializationSchema<T extends SpecificRecordBa
     private final WireFormat format;
     private final SchemaIds ids;
     private final int maxValueBytes;
+    private final EventTimeGuard guard;
 
     private transient RecordDecoder<T> decoder;
     private transient Counter decoded;
     private transient Counter deadLetters;
     private transient Counter bytesIn;
 
+    /**
+     * @param guard the wall-clock bound on event times; null for none
+     */
     public DeadLetteringDeserializationSchema(
-            RecordType<T> type, WireFormat format, SchemaIds ids, int maxValueBytes) {
+            RecordType<T> type,
+            WireFormat format,
+            SchemaIds ids,
+            int maxValueBytes,
+            EventTimeGuard guard) {
         this.type = type;
         this.format = format;
         this.ids = ids;
         this.maxValueBytes = maxValueBytes;
+        this.guard = guard;
+    }
+
+    private RecordDecoder<T> newDecoder() {
+        return new RecordDecoder<>(AvroSerde.of(type, format, ids), maxValueBytes, guard);
     }
 
     @Override
     public void open(DeserializationSchema.InitializationContext context) {
-        decoder = new RecordDecoder<>(AvroSerde.of(type, format, ids), maxValueBytes);
+        decoder = newDecoder();
         MetricGroup group =
                 context.getMetricGroup()
                         .addGroup("avfuse")
@@ -66,7 +81,7 @@ public final class DeadLetteringDeserializationSchema<T extends SpecificRecordBa
             ConsumerRecord<byte[], byte[]> message, Collector<Either<DeadLetter, T>> out) {
         if (decoder == null) {
             // Flink always opens the schema; this keeps direct callers (tools, tests) safe too.
-            decoder = new RecordDecoder<>(AvroSerde.of(type, format, ids), maxValueBytes);
+            decoder = newDecoder();
         }
         byte[] value = message.value();
         if (bytesIn != null && value != null) {

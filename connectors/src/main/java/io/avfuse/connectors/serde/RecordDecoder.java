@@ -4,8 +4,9 @@ import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Turns every Kafka message into a {@link DecodeResult} and never throws: oversized values, bad
- * framing, bodies Avro rejects and records that fail their {@link RecordValidator} all become dead
- * letters with the reason and the raw bytes. Not thread-safe.
+ * framing, bodies Avro rejects, records that fail their {@link RecordValidator} and, when given an
+ * {@link EventTimeGuard}, records stamped too far ahead of the wall clock all become dead letters
+ * with the reason and the raw bytes. Not thread-safe.
  *
  * <p>{@code DecodeResult<VideoFrame> r = decoder.decode(topic, partition, offset, ts, key, value);}
  *
@@ -17,10 +18,23 @@ public final class RecordDecoder<T extends SpecificRecord> {
 
     private final AvroSerde<T> serde;
     private final int maxValueBytes;
+    private final EventTimeGuard guard;
 
     public RecordDecoder(AvroSerde<T> serde, int maxValueBytes) {
+        this(serde, maxValueBytes, null);
+    }
+
+    /**
+     * @param guard the wall-clock bound on event times; null for none (and for types without one
+     *     event time)
+     */
+    public RecordDecoder(AvroSerde<T> serde, int maxValueBytes, EventTimeGuard guard) {
+        if (guard != null && !serde.type().hasEventTime()) {
+            throw new IllegalArgumentException(serde.type() + " has no event time to guard");
+        }
         this.serde = serde;
         this.maxValueBytes = maxValueBytes;
+        this.guard = guard;
     }
 
     public DecodeResult<T> decode(
@@ -36,7 +50,14 @@ public final class RecordDecoder<T extends SpecificRecord> {
                                 + serde.type());
             }
             T record = serde.decode(value);
+            String errorClass = RecordValidator.class.getName();
             String problem = serde.type().validator().problemWith(record);
+            if (problem != null) {
+                problem = serde.type() + ": " + problem;
+            } else if (guard != null) {
+                errorClass = EventTimeGuard.ERROR_CLASS;
+                problem = guard.problemWith(serde.type().eventTimeUs(record));
+            }
             if (problem != null) {
                 return DecodeResult.rejected(
                         DeadLetters.of(
@@ -47,8 +68,8 @@ public final class RecordDecoder<T extends SpecificRecord> {
                                 key,
                                 value,
                                 "validate",
-                                RecordValidator.class.getName(),
-                                serde.type() + ": " + problem));
+                                errorClass,
+                                problem));
             }
             return DecodeResult.ok(record);
         } catch (Exception | StackOverflowError e) {

@@ -7,6 +7,7 @@ import io.avfuse.connectors.testing.HostileRecords.Category;
 import io.avfuse.connectors.testing.HostileRecords.Fate;
 import io.avfuse.connectors.testing.HostileRecords.Hostile;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The hostile-input fuzzer against the record decoder alone: every value it says the decoder must
  * reject becomes a dead letter at the stage and with the reason it names, every value left to the
- * job's time guard decodes, and the fuzzer is deterministic for a seed.
+ * time guard becomes one only once the decoder has a guard (the job's), and the fuzzer is
+ * deterministic for a seed.
  */
 class HostileRecordsTest {
     static Stream<RecordType<?>> inputs() {
@@ -30,10 +32,16 @@ class HostileRecordsTest {
     @ParameterizedTest
     @MethodSource("inputs")
     <T extends SpecificRecord> void everyHostileValueMeetsItsDeclaredFate(RecordType<T> type) {
-        RecordDecoder<T> decoder =
+        RecordDecoder<T> plain =
                 new RecordDecoder<>(
                         AvroSerde.of(type, WireFormat.SINGLE_OBJECT),
                         RecordDecoder.DEFAULT_MAX_VALUE_BYTES);
+        // The job's default watermarks.max-future; the fuzzer's time-guard values are in 2099.
+        RecordDecoder<T> guarded =
+                new RecordDecoder<>(
+                        AvroSerde.of(type, WireFormat.SINGLE_OBJECT),
+                        RecordDecoder.DEFAULT_MAX_VALUE_BYTES,
+                        EventTimeGuard.of(Duration.ofHours(1)));
         HostileRecords fuzz = new HostileRecords(7);
         List<Hostile> values = fuzz.generate(type, 10_000);
         values = new java.util.ArrayList<>(values);
@@ -45,8 +53,15 @@ class HostileRecordsTest {
         long offset = 0;
         for (Hostile h : values) {
             seen.merge(h.category(), 1, Integer::sum);
-            DecodeResult<T> r = decoder.decode("in", 0, offset++, 0, h.key(), h.value());
-            if (h.fate() == Fate.DECODER) {
+            DecodeResult<T> r = guarded.decode("in", 0, offset, 0, h.key(), h.value());
+            if (h.fate() == Fate.TIME_GUARD) {
+                DecodeResult<T> unguarded = plain.decode("in", 0, offset, 0, h.key(), h.value());
+                assertThat(unguarded.isOk()).as("%s: %s", h, unguarded.deadLetter()).isTrue();
+                assertThat(r.isOk()).as("passed the guard: %s", h).isFalse();
+                assertThat(r.deadLetter().getErrorClass()).isEqualTo(EventTimeGuard.ERROR_CLASS);
+            }
+            offset++;
+            if (h.fate() != Fate.ACCEPTED) {
                 assertThat(r.isOk()).as("decoded %s", h).isFalse();
                 assertThat(r.deadLetter().getStage()).as("%s", h).isEqualTo(h.stage());
                 assertThat(r.deadLetter().getErrorMessage())

@@ -78,7 +78,11 @@ public final class HostileRecords {
         OVERSIZED_TEXT
     }
 
-    /** Who rejects a value: the record decoder (in the Kafka source) or the job's time guard. */
+    /**
+     * Who rejects a value: the record decoder's own checks, or its time guard (given the job's
+     * {@code watermarks.max-future}; a decoder without one accepts these values). Both run in the
+     * Kafka source, so both dead letters carry the bytes received and their offsets.
+     */
     public enum Fate {
         DECODER,
         TIME_GUARD,

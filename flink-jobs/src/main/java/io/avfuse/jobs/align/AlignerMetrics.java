@@ -13,9 +13,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  * The aligner's metrics, in the metric group {@code avfuse.align}; per modality in {@code
  * avfuse.align.modality.<m>} (a {@code modality} label in Prometheus): {@code recordsIn}, {@code
  * bytesIn} (payload: frame bytes, audio sample bytes, UTF-8 text, 8 per metadata feature), {@code
- * lateRecords}, {@code droppedRecords} (audio that does not fit its window; {@link EventTimeGuard}
- * counts future-stamped records here too), {@code evicted}, {@code windowsMissing} and the
- * histogram {@code alignSkewMs}.
+ * lateRecords}, {@code droppedRecords} (audio that does not fit its window; {@link
+ * FutureRecordCounter} counts the sources' future-stamped records here too), {@code evicted},
+ * {@code windowsMissing} and the histogram {@code alignSkewMs}.
  */
 final class AlignerMetrics {
     /** Samples each histogram keeps (Flink's sliding window over the newest updates). */
@@ -56,7 +56,10 @@ final class AlignerMetrics {
         streamsEnded = group.counter("streamsEnded");
     }
 
-    /** {@code avfuse.align.modality.<m>} under {@code parent}: shared by the guard and aligner. */
+    /**
+     * {@code avfuse.align.modality.<m>} under {@code parent}: shared with {@link
+     * FutureRecordCounter}.
+     */
     static MetricGroup modalityGroup(MetricGroup parent, Modality m) {
         return parent.addGroup("avfuse").addGroup("align").addGroup("modality", m.label());
     }

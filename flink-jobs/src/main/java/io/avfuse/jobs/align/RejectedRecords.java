@@ -9,10 +9,10 @@ import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Dead letters for records rejected after decoding (late, or stamped in the future): the record is
- * re-encoded in the input wire format so that it can be inspected and replayed like any other dead
- * letter. Partition and offset are no longer known there: -1. The raw value decodes to a record
- * equal to the one received, but need not be the bytes received: map entries (a text event's
+ * Dead letters for records the aligner rejects (late, or audio that does not fit its window): the
+ * record is re-encoded in the input wire format so that it can be inspected and replayed like any
+ * other dead letter. Partition and offset are no longer known there: -1. The raw value decodes to a
+ * record equal to the one received, but need not be the bytes received: map entries (a text event's
  * features) come out in the decoder's {@code HashMap} order, not the producer's.
  */
 public final class RejectedRecords implements Serializable {
@@ -33,10 +33,7 @@ public final class RejectedRecords implements Serializable {
         this.format = f;
     }
 
-    private static String errorName(String stage, String reason) {
-        if (!stage.equals("align")) {
-            return "FutureRecord";
-        }
+    private static String errorName(String reason) {
         return reason.startsWith("audio chunk") ? "AudioFormatMismatch" : "LateRecord";
     }
 
@@ -64,7 +61,7 @@ public final class RejectedRecords implements Serializable {
                 event.streamId().getBytes(StandardCharsets.UTF_8),
                 raw,
                 stage,
-                "io.avfuse.jobs.align." + errorName(stage, reason),
+                "io.avfuse.jobs.align." + errorName(reason),
                 reason);
     }
 }

@@ -149,7 +149,8 @@ public final class AlignJob implements Callable<Integer> {
                         .groupId(cfg.get(JobOptions.KAFKA_GROUP))
                         .topic(cfg.get(topic))
                         .wireFormat(cfg.get(JobOptions.WIRE_FORMAT))
-                        .maxValueBytes(cfg.get(JobOptions.MAX_RECORD_BYTES));
+                        .maxValueBytes(cfg.get(JobOptions.MAX_RECORD_BYTES))
+                        .maxFuture(cfg.get(JobOptions.MAX_FUTURE));
         if (bounded) {
             builder.boundedAt(OffsetsInitializer.latest());
         }

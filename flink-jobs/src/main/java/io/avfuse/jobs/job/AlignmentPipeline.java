@@ -2,7 +2,7 @@ package io.avfuse.jobs.job;
 
 import io.avfuse.connectors.kafka.DeadLetterSplitter;
 import io.avfuse.jobs.align.AlignerOperator;
-import io.avfuse.jobs.align.EventTimeGuard;
+import io.avfuse.jobs.align.FutureRecordCounter;
 import io.avfuse.jobs.align.Modality;
 import io.avfuse.jobs.align.ModalityEvent;
 import io.avfuse.jobs.align.RejectedRecords;
@@ -25,12 +25,13 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.types.Either;
-import org.apache.flink.util.OutputTag;
 
 /**
  * The first half of every avfuse job: three decoded sources with per-modality watermarks, their
  * dead letters, and the per-stream aligner. Sources come in as parameters so that tests can pass
- * bounded ones; {@code main} builds the Kafka ones.
+ * bounded ones; {@code main} builds the Kafka ones, which also dead-letter records stamped beyond
+ * {@code watermarks.max-future} ({@link AlignJob#kafkaSources}): a source's dead letters never move
+ * the watermark.
  *
  * <p>{@code Aligned a = AlignmentPipeline.define(env, config, videoSource, audioSource,
  * textSource);}
@@ -51,8 +52,8 @@ public final class AlignmentPipeline {
     public record Aligned(DataStream<AlignedWindow> windows, DataStream<DeadLetter> deadLetters) {}
 
     /**
-     * The decoded, time-guarded input events of every modality (one stream), the dead letters so
-     * far, and the converter for records rejected later.
+     * The decoded input events of every modality (one stream), the dead letters so far, and the
+     * converter for records rejected later.
      */
     public record Events(
             DataStream<ModalityEvent> events,
@@ -96,14 +97,13 @@ public final class AlignmentPipeline {
         return new Aligned(windows, in.deadLetters().union(late, badAudio));
     }
 
-    /** Sources, watermarks, decoding and the event-time guard: everything before alignment. */
+    /** Sources, watermarks and decoding: everything before alignment. */
     public static Events events(
             StreamExecutionEnvironment env,
             JobConfig config,
             Source<Either<DeadLetter, VideoFrame>, ?, ?> video,
             Source<Either<DeadLetter, AudioChunk>, ?, ?> audio,
             Source<Either<DeadLetter, TextEvent>, ?, ?> text) {
-        long maxFutureUs = config.get(JobOptions.MAX_FUTURE).toNanos() / 1000;
         DeadLetterSplitter.Split<VideoFrame> v =
                 decoded(
                         env,
@@ -111,8 +111,7 @@ public final class AlignmentPipeline {
                         video,
                         VideoFrame.class,
                         Modality.VIDEO,
-                        VideoFrame::getEventTimeUs,
-                        maxFutureUs);
+                        VideoFrame::getEventTimeUs);
         DeadLetterSplitter.Split<AudioChunk> a =
                 decoded(
                         env,
@@ -120,8 +119,7 @@ public final class AlignmentPipeline {
                         audio,
                         AudioChunk.class,
                         Modality.AUDIO,
-                        AudioChunk::getStartTimeUs,
-                        maxFutureUs);
+                        AudioChunk::getStartTimeUs);
         DeadLetterSplitter.Split<TextEvent> t =
                 decoded(
                         env,
@@ -129,8 +127,7 @@ public final class AlignmentPipeline {
                         text,
                         TextEvent.class,
                         Modality.TEXT,
-                        TextEvent::getEventTimeUs,
-                        maxFutureUs);
+                        TextEvent::getEventTimeUs);
 
         TypeInformation<ModalityEvent> eventType = TypeInformation.of(ModalityEvent.class);
         DataStream<ModalityEvent> events =
@@ -151,25 +148,17 @@ public final class AlignmentPipeline {
                                         .name("text-events")
                                         .uid("text-events-v1"));
 
-        OutputTag<DeadLetter> rejectedTag =
-                new OutputTag<>("rejected", new AvroTypeInfo<>(DeadLetter.class));
         RejectedRecords rejections =
                 new RejectedRecords(
                         config.get(JobOptions.TOPIC_VIDEO),
                         config.get(JobOptions.TOPIC_AUDIO),
                         config.get(JobOptions.TOPIC_TEXT),
                         config.get(JobOptions.WIRE_FORMAT));
-        SingleOutputStreamOperator<ModalityEvent> guarded =
-                events.process(new EventTimeGuard(maxFutureUs, rejectedTag, rejections), eventType)
-                        .name("event-time-guard")
-                        .uid("event-time-guard-v1");
+        // The stateless operator "event-time-guard-v1" that once stood here is gone: savepoints
+        // that hold it restore without allowNonRestoredState (docs/reliability.md).
         DataStream<DeadLetter> deadLetters =
-                v.deadLetters()
-                        .union(
-                                a.deadLetters(),
-                                t.deadLetters(),
-                                guarded.getSideOutput(rejectedTag));
-        return new Events(guarded, deadLetters, rejections);
+                v.deadLetters().union(a.deadLetters(), t.deadLetters());
+        return new Events(events, deadLetters, rejections);
     }
 
     private static String audioReason(ModalityEvent e) {
@@ -194,19 +183,15 @@ public final class AlignmentPipeline {
             Source<Either<DeadLetter, T>, ?, ?> source,
             Class<T> recordClass,
             Modality modality,
-            EventTime<T> eventTime,
-            long maxFutureUs) {
+            EventTime<T> eventTime) {
         String name = modality.label();
         SerializableTimestampAssigner<Either<DeadLetter, T>> assigner =
                 (record, kafkaTs) -> {
-                    // Dead letters and future-stamped records must not move the watermark.
+                    // Dead letters, future-stamped records among them, must not move the watermark.
                     if (record.isLeft()) {
                         return Long.MIN_VALUE;
                     }
-                    long us = eventTime.of(record.right());
-                    return EventTimeGuard.acceptable(us, maxFutureUs)
-                            ? Math.floorDiv(us, 1000)
-                            : Long.MIN_VALUE;
+                    return Math.floorDiv(eventTime.of(record.right()), 1000);
                 };
         WatermarkStrategy<Either<DeadLetter, T>> watermarks =
                 WatermarkStrategy.<Either<DeadLetter, T>>forBoundedOutOfOrderness(
@@ -220,6 +205,7 @@ public final class AlignmentPipeline {
         }
         DataStream<Either<DeadLetter, T>> stream =
                 env.fromSource(source, watermarks, name + "-source").uid(name + "-source-v1");
-        return DeadLetterSplitter.split(stream, recordClass, name);
+        return DeadLetterSplitter.split(
+                stream, recordClass, name, new FutureRecordCounter(modality));
     }
 }
