@@ -107,6 +107,7 @@ class SlowSourceStartITCase {
         final String dlq;
         final List<ProducerRecord<byte[], byte[]>> audio = new ArrayList<>();
         private final String startup;
+        private long submittedNanos;
 
         Run(String prefix, String startup) throws Exception {
             this.startup = startup;
@@ -151,6 +152,7 @@ class SlowSourceStartITCase {
                     AlignmentPipeline.define(env, cfg, in.video(), in.audio(), in.text()),
                     cfg,
                     cfg.kafka());
+            submittedNanos = System.nanoTime();
             return env.executeAsync("slow-source-start-it");
         }
 
@@ -161,8 +163,16 @@ class SlowSourceStartITCase {
                     && System.nanoTime() < deadline) {
                 Thread.sleep(500);
             }
+            double allCommittedS = (System.nanoTime() - submittedNanos) / 1e9;
             Thread.sleep(2_000); // several more checkpoints: nothing more may appear
             List<AlignedWindow> windows = readAligned(aligned, true);
+            System.out.printf(
+                    "[slow-start] start-up bound %s: %d windows committed %.1f s after the job was"
+                            + " submitted, %d of them with audio%n",
+                    startup,
+                    windows.size(),
+                    allCommittedS,
+                    windows.stream().filter(w -> w.getPresence().getAudio()).count());
             assertThat(windows)
                     .extracting(AlignedWindow::getStreamId)
                     .containsOnlyElementsOf(STREAMS);
