@@ -73,15 +73,23 @@ public final class IdleAfterFirstRecord<T> implements WatermarkGenerator<T> {
         }
     }
 
-    /** Reads the clock once per periodic emit, never per record. */
+    /**
+     * Counts from the first periodic emit that found no record since the one before, as Flink's
+     * {@code WatermarksWithIdleness.IdlenessTimer} does, so that a source which has delivered goes
+     * idle exactly when it did before; the clock is never read per record.
+     */
     private boolean quiet() {
-        long now = clock.relativeTimeNanos();
-        if (events != eventsAtLastCheck || quietSinceNanos == UNSET) {
+        if (events != eventsAtLastCheck) {
             eventsAtLastCheck = events;
-            quietSinceNanos = now;
+            quietSinceNanos = UNSET;
             return false;
         }
-        return now - quietSinceNanos > (start.delivered ? idleNanos : startupNanos);
+        if (quietSinceNanos == UNSET) {
+            quietSinceNanos = clock.relativeTimeNanos();
+            return false;
+        }
+        long silence = clock.relativeTimeNanos() - quietSinceNanos;
+        return silence > (start.delivered ? idleNanos : startupNanos);
     }
 
     /**
