@@ -194,10 +194,12 @@ public final class AlignmentPipeline {
                     return Math.floorDiv(eventTime.of(record.right()), 1000);
                 };
         WatermarkStrategy<Either<DeadLetter, T>> watermarks =
-                WatermarkStrategy.<Either<DeadLetter, T>>forBoundedOutOfOrderness(
-                                config.outOfOrderness(modality))
-                        .withTimestampAssigner(assigner)
-                        .withIdleness(config.get(JobOptions.IDLENESS));
+                new IdleAfterFirstRecordStrategy<>(
+                        WatermarkStrategy.<Either<DeadLetter, T>>forBoundedOutOfOrderness(
+                                        config.outOfOrderness(modality))
+                                .withTimestampAssigner(assigner),
+                        config.get(JobOptions.IDLENESS),
+                        config.get(JobOptions.IDLENESS_STARTUP));
         Duration drift = config.get(JobOptions.MAX_DRIFT);
         if (!drift.isZero() && source.getBoundedness() == Boundedness.CONTINUOUS_UNBOUNDED) {
             watermarks =

@@ -105,6 +105,7 @@ public final class JobConfig {
         for (ConfigOption<Duration> positive :
                 List.of(
                         JobOptions.IDLENESS,
+                        JobOptions.IDLENESS_STARTUP,
                         JobOptions.CHECKPOINT_INTERVAL,
                         JobOptions.MAX_FUTURE,
                         JobOptions.MODEL_POLL_INTERVAL)) {

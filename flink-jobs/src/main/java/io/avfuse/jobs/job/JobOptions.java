@@ -81,13 +81,35 @@ public final class JobOptions {
                     .durationType()
                     .defaultValue(Duration.ofSeconds(5))
                     .withDescription(
-                            "A source partition silent this long (processing time) stops holding"
-                                    + " the watermark back. Make it longer than a broker"
+                            "A source partition that has delivered records since the job's"
+                                    + " (re)start and is then silent this long (processing"
+                                    + " time, not counting backpressure) stops holding the"
+                                    + " watermark back; before its first record"
+                                    + " watermarks.idleness.startup applies. Make it longer"
+                                    + " than a broker"
                                     + " failover (broker.session.timeout.ms, 9 s by default,"
                                     + " plus leader election) where losing a broker must not"
                                     + " cost input: a partition whose leader died is otherwise"
                                     + " declared idle, the other modalities close its windows"
                                     + " and its records arrive late (docs/reliability.md).");
+    public static final ConfigOption<Duration> IDLENESS_STARTUP =
+            key("watermarks.idleness.startup")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription(
+                            "How long a source subtask that has not delivered a record since the"
+                                    + " job's (re)start may stay silent before it stops holding"
+                                    + " the watermark back (never less than"
+                                    + " watermarks.idleness). A source still resuming after a"
+                                    + " failover, or busy with its first fetch under load, is"
+                                    + " then not declared idle, so the other modalities cannot"
+                                    + " close its windows without it. The price: a subtask"
+                                    + " whose partition is empty, or that has none (parallelism"
+                                    + " above the partition count), holds the windows this long"
+                                    + " after every (re)start. Keep it above the time a failover"
+                                    + " takes to resume the sources (16-29 s measured for a"
+                                    + " TaskManager loss on a loaded machine) and, in windows,"
+                                    + " below align.max-pending-windows (docs/reliability.md).");
     public static final ConfigOption<Duration> MAX_DRIFT =
             key("watermarks.alignment.max-drift")
                     .durationType()
@@ -275,6 +297,7 @@ public final class JobOptions {
                     OUT_OF_ORDER_AUDIO,
                     OUT_OF_ORDER_TEXT,
                     IDLENESS,
+                    IDLENESS_STARTUP,
                     MAX_DRIFT,
                     MAX_FUTURE,
                     WINDOW,

@@ -164,6 +164,9 @@ public final class LiveBenchmark {
                                 "align.window=" + windowUs / 1000 + "ms",
                                 "align.hop=" + windowUs / 1000 + "ms",
                                 "job.parallelism=1",
+                                // As before the start-up bound (= the 5 s idleness): a run
+                                // without captions is not held 30 s at its start.
+                                "watermarks.idleness.startup=5s",
                                 "job.checkpoint-interval=" + checkpointS + "s"));
         JobConfig cfg = JobConfig.load(null, opts);
         Configuration conf = AlignJob.loopbackOnly(new Configuration());

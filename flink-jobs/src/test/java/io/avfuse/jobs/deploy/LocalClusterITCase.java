@@ -236,6 +236,7 @@ class LocalClusterITCase {
                         "inference.batch-size=4",
                         "inference.max-wait=100ms",
                         "watermarks.idleness=1s",
+                        "watermarks.idleness.startup=1s",
                         "job.parallelism=2",
                         "job.checkpoint-interval=1s",
                         "job.restart-delay=1s",

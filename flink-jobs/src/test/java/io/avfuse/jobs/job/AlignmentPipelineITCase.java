@@ -93,6 +93,7 @@ class AlignmentPipelineITCase {
                                 "topics.deadletter=" + dlq,
                                 "topics.write-aligned=true",
                                 "watermarks.idleness=1s",
+                                "watermarks.idleness.startup=1s",
                                 // The clock stream's window (20 s ahead) must stay pending: with
                                 // the 10 s default it was flushed whenever this test took longer
                                 // than that, as it did on a loaded machine.

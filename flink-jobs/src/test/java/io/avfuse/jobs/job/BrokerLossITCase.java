@@ -120,6 +120,9 @@ class BrokerLossITCase {
                                 // or the other modalities' watermark closes its windows
                                 // without it and its records arrive late (docs/reliability.md).
                                 "watermarks.idleness=" + IDLENESS.toMillis() + "ms",
+                                // Also before the first record: the empty text topic then holds
+                                // the windows for IDLENESS at the start, as the cap allows.
+                                "watermarks.idleness.startup=" + IDLENESS.toMillis() + "ms",
                                 "job.parallelism=2",
                                 "job.checkpoint-interval=500ms",
                                 "job.restart-attempts=20",

@@ -52,6 +52,7 @@ class JobConfigTest {
                 .containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("bootstrap.servers", "127.0.0.1:19092");
         assertThat(cfg.get(JobOptions.IDLENESS)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(cfg.get(JobOptions.IDLENESS_STARTUP)).isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test
@@ -99,6 +100,8 @@ class JobConfigTest {
         assertThatThrownBy(
                         () -> JobConfig.load(null, List.of("watermarks.alignment.max-drift=-1s")))
                 .hasMessageContaining("'watermarks.alignment.max-drift'");
+        assertThatThrownBy(() -> JobConfig.load(null, List.of("watermarks.idleness.startup=0s")))
+                .hasMessageContaining("'watermarks.idleness.startup' must be positive");
         assertThatThrownBy(() -> JobConfig.load(null, List.of("inference.cpu-threads=-2")))
                 .hasMessageContaining("'inference.cpu-threads'");
         assertThatThrownBy(() -> JobConfig.load(null, List.of("align.idle-flush=500micros")))

@@ -75,11 +75,15 @@ public record ReliabilityTopics(
                         "align.frames-per-window=4",
                         "inference.batch-size=32",
                         "inference.max-wait=50ms",
-                        // Longer than a source takes to resume after a restart: a source declared
-                        // idle meanwhile lets the others' watermark close windows without it
-                        // (docs/reliability.md). The empty text topic then holds windows back
-                        // that long: room for them.
-                        "watermarks.idleness=3s",
+                        // A restarted source is not idle before its first record or this
+                        // start-up bound, which must exceed the time the sources take to resume:
+                        // one declared idle meanwhile would let the others' watermark close the
+                        // restored windows without it (docs/reliability.md). The empty text
+                        // topic then holds windows back that long after every restart: room for
+                        // them. A source that has delivered goes idle after 1 s, as in the other
+                        // job tests.
+                        "watermarks.idleness=1s",
+                        "watermarks.idleness.startup=10s",
                         "align.max-pending-windows=256",
                         "job.parallelism=2"));
     }

@@ -52,11 +52,15 @@ final class Scenario {
 
     void produce(KafkaBrokerExtension kafka, List<ProducerRecord<byte[], byte[]>> extra)
             throws Exception {
-        events.add(ModalityEvent.of(AlignFixtures.frame("clock", 500)));
-        events.add(ModalityEvent.of(AlignFixtures.chunk("clock", 1000)));
-        List<ProducerRecord<byte[], byte[]>> records =
-                new ArrayList<>(AlignFixtures.records(events, video, audio, text));
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(withClock());
         records.addAll(extra);
         KafkaTestClients.produce(kafka.bootstrapServers(), records);
+    }
+
+    /** The records of every event so far and of the clock stream, not yet sent. */
+    List<ProducerRecord<byte[], byte[]>> withClock() {
+        events.add(ModalityEvent.of(AlignFixtures.frame("clock", 500)));
+        events.add(ModalityEvent.of(AlignFixtures.chunk("clock", 1000)));
+        return AlignFixtures.records(events, video, audio, text);
     }
 }
