@@ -162,6 +162,17 @@ public final class TorchScriptBenchmark {
                     breakdown("built once", model, ps, fixedInputs, calls);
                 }
             }
+            // -Davfuse.p3.profile=DIR: libtorch's own profiler over the job's calls, written to
+            // DIR/djl-trace.json for tools/bench/torch_trace_ops.py to set beside Python's.
+            String profile = System.getProperty("avfuse.p3.profile");
+            if (profile != null) {
+                JniUtils.startProfile(false, false, false);
+                for (int i = 0; i < calls; i++) {
+                    job.run();
+                }
+                JniUtils.stopProfile(Path.of(profile, "djl-trace.json").toString());
+                System.out.printf("  profile of %d calls: %s/djl-trace.json%n", calls, profile);
+            }
             if (inputsAb) {
                 String b = " (batch " + batch + ")";
                 result(
