@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """P3's Python side: windows/s of a TorchScript fusion model called from PyTorch directly.
 
-    /usr/bin/python3 tools/bench/torchscript_bench.py MODEL.pt BATCH THREADS CALLS
+    /usr/bin/python3 tools/bench/torchscript_bench.py MODEL.pt BATCH THREADS CALLS [TRACE.json]
 
 Builds the same inputs as TorchScriptBenchmark.java (the export_fixtures.py contract: frames
 (B,4,3,16,16), mask (B,4), log-mel (B,1,64,101), tokens (B,8) int32, metadata (B,2), presence
 (B,4)), warms up with CALLS/4 calls, then times CALLS calls under torch.no_grad() and prints one
-line: "python WINDOWS_PER_S". Model load and warm-up are not timed, as on the Java side.
+line: "python WINDOWS_PER_S WINDOWS_PER_CPU_S", the second over this thread's CPU time (with one
+intra-op thread the model runs on it). Model load and warm-up are not timed, as on the Java side.
+With TRACE.json it then profiles CALLS more calls with torch.autograd.profiler and writes the
+Chrome trace there (tools/bench/torch_trace_ops.py sets it beside DJL's).
 """
 
 import sys
@@ -31,11 +34,18 @@ def main():
     with torch.no_grad():
         for _ in range(max(1, calls // 4)):
             model(*inputs)
+        cpu_start = time.thread_time()
         start = time.perf_counter()
         for _ in range(calls):
             model(*inputs)
         seconds = time.perf_counter() - start
-    print("python %.1f" % (batch * calls / seconds))
+        cpu_seconds = time.thread_time() - cpu_start
+        if len(sys.argv) > 5:
+            with torch.autograd.profiler.profile() as prof:
+                for _ in range(calls):
+                    model(*inputs)
+            prof.export_chrome_trace(sys.argv[5])
+    print("python %.1f %.1f" % (batch * calls / seconds, batch * calls / cpu_seconds))
 
 
 if __name__ == "__main__":

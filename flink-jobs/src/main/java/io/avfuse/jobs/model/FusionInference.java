@@ -26,11 +26,22 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
     private static final long serialVersionUID = 1L;
 
     private final String modelDir;
+    private final boolean reuseInputBuffers;
     private transient ModelDirectory.Loaded loaded;
     private transient WindowBatch batcher;
 
     public FusionInference(Path modelDir) {
+        this(modelDir, true);
+    }
+
+    /**
+     * @param reuseInputBuffers write each call's inputs into direct buffers kept between calls
+     *     (safe here: a call's tensors are closed before it returns); false allocates them per
+     *     call, as DJL does for Java arrays (the before of the benchmarks' A/B)
+     */
+    public FusionInference(Path modelDir, boolean reuseInputBuffers) {
         this.modelDir = modelDir.toString();
+        this.reuseInputBuffers = reuseInputBuffers;
     }
 
     @Override
@@ -47,7 +58,10 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
         // Pretrained encoders run on ONNX Runtime on the CPU, one pool per session: the slot's
         // share.
         loaded = ModelDirectory.load(Path.of(modelDir), d, cpuThreads);
-        batcher = loaded.windowBatch();
+        batcher =
+                reuseInputBuffers
+                        ? loaded.windowBatch().reusingInputBuffers()
+                        : loaded.windowBatch();
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.avfuse.jobs.encode.MiniLmTextEmbedder;
 import io.avfuse.schemas.AlignedWindow;
 import io.avfuse.schemas.ModalityPresence;
 import io.avfuse.schemas.WindowText;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,6 +35,7 @@ public final class WindowBatch {
     private final LogMelSpectrogram mel;
     private final MetadataPreprocessor metadata;
     private final PretrainedEncoders pretrained;
+    private final TensorBuffers kept;
 
     /** For manifests that use no pretrained encoder. */
     public WindowBatch(ModelManifest manifest, HuggingFaceTokenizer tokenizer) {
@@ -56,16 +58,48 @@ public final class WindowBatch {
         this.audio = new AudioPreprocessor(manifest.audio().sampleRate(), manifest.windowUs());
         this.mel = new LogMelSpectrogram(manifest.audio());
         this.metadata = new MetadataPreprocessor(manifest.features(), manifest.featureClip());
+        this.kept = null;
     }
+
+    private WindowBatch(WindowBatch other, TensorBuffers kept) {
+        this.manifest = other.manifest;
+        this.tokenizer = other.tokenizer;
+        this.pretrained = other.pretrained;
+        this.frames = other.frames;
+        this.audio = other.audio;
+        this.mel = other.mel;
+        this.metadata = other.metadata;
+        this.kept = kept;
+    }
+
+    /**
+     * The same, but every call writes its inputs into the same direct buffers ({@link
+     * TensorBuffers}) instead of new ones: only for a caller that closes a call's tensors before
+     * its next call, as {@link FusionInference} does. Not thread-safe.
+     */
+    public WindowBatch reusingInputBuffers() {
+        return new WindowBatch(this, new TensorBuffers());
+    }
+
+    // TensorBuffers slots, one per model input.
+    private static final int PIXELS = 0;
+    private static final int MASK = 1;
+    private static final int AUDIO = 2;
+    private static final int TEXT = 3;
+    private static final int META = 4;
+    private static final int PRESENCE = 5;
 
     /** The inputs, and the effective presence rows ({@code [B][4]}). */
     public record Inputs(NDList tensors, float[][] presence) {}
 
     public Inputs toInputs(NDManager manager, List<AlignedWindow> windows) {
+        // Without kept buffers each call gets new ones, which its tensors then own: the same
+        // allocation DJL makes for a Java array, minus the copy into a flattened array.
+        TensorBuffers buffers = kept != null ? kept : new TensorBuffers();
         int b = windows.size();
         int k = manifest.frames();
         int pixels = 3 * manifest.height() * manifest.width();
-        float[] allPixels = new float[b * k * pixels];
+        FloatBuffer allPixels = buffers.floats(PIXELS, b * k * pixels);
         float[][] frameMask = new float[b][];
         float[][] mono = new float[b][];
         int[][] tokens = new int[b][manifest.maxTokens()];
@@ -76,7 +110,7 @@ public final class WindowBatch {
             AlignedWindow w = windows.get(i);
             ModalityPresence p = w.getPresence();
             FramePreprocessor.Result f = frames.apply(w.getFrames());
-            System.arraycopy(f.pixels(), 0, allPixels, i * k * pixels, k * pixels);
+            allPixels.put(f.pixels(), 0, k * pixels);
             frameMask[i] = f.mask();
             boolean anyFrame = false;
             for (float m : f.mask()) {
@@ -101,26 +135,36 @@ public final class WindowBatch {
             presence[i][3] = p.getMetadata() && w.getMetadata() != null ? 1 : 0;
         }
         NDArray pix =
-                manager.create(allPixels, new Shape(b, k, 3, manifest.height(), manifest.width()));
+                buffers.tensor(
+                        manager, PIXELS, new Shape(b, k, 3, manifest.height(), manifest.width()));
+        Shape waveform = new Shape(b, audio.length());
         NDArray audioIn =
                 switch (manifest.audioEncoder()) {
-                    case LOG_MEL -> mel.compute(manager.create(mono)).expandDims(1);
+                    case LOG_MEL ->
+                            mel.compute(buffers.floats(manager, AUDIO, mono, waveform))
+                                    .expandDims(1);
                     case SILERO_VAD -> manager.create(pretrained.speech().probabilities(mono));
-                    case WAVEFORM -> manager.create(mono).expandDims(1);
+                    case WAVEFORM -> buffers.floats(manager, AUDIO, mono, waveform).expandDims(1);
                 };
         NDArray textIn =
                 switch (manifest.textEncoder()) {
-                    case WORDS -> manager.create(tokens);
-                    case MINILM -> manager.create(sentences(texts));
+                    case WORDS ->
+                            buffers.ints(manager, TEXT, tokens, new Shape(b, manifest.maxTokens()));
+                    case MINILM ->
+                            buffers.floats(
+                                    manager,
+                                    TEXT,
+                                    sentences(texts),
+                                    new Shape(b, MiniLmTextEmbedder.DIMENSION));
                 };
         return new Inputs(
                 new NDList(
                         pix,
-                        manager.create(frameMask),
+                        buffers.floats(manager, MASK, frameMask, new Shape(b, k)),
                         audioIn,
                         textIn,
-                        manager.create(meta),
-                        manager.create(presence)),
+                        buffers.floats(manager, META, meta, new Shape(b, metadata.size())),
+                        buffers.floats(manager, PRESENCE, presence, new Shape(b, 4))),
                 presence);
     }
 

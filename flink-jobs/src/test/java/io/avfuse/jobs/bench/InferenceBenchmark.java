@@ -15,6 +15,10 @@ import java.util.List;
  * model is a freshly initialised {@code FusionModel} (speed does not depend on the weights): 4
  * frames of 64x64, 1 s of 16 kHz audio, 16 tokens, embedding 64, gated fusion.
  *
+ * <p>{@code -Davfuse.p2.buffers-ab=true} runs an A/B instead: batched inference with the frame and
+ * audio inputs in direct buffers reused across calls (the default) against buffers allocated per
+ * call, alternated, median of the repeats.
+ *
  * <p>{@code ./mvnw -q -pl flink-jobs exec:exec -Dexec.executable=java -Dexec.classpathScope=test
  * -Dexec.args="-cp %classpath io.avfuse.jobs.bench.InferenceBenchmark 512 32 5"}
  */
@@ -31,6 +35,11 @@ public final class InferenceBenchmark {
         }
         FusionInference inference = new FusionInference(model);
         inference.open("cpu", 0);
+        if (Boolean.getBoolean("avfuse.p2.buffers-ab")) {
+            buffersAb(inference, model, input, batch, repeats);
+            inference.close();
+            return;
+        }
         System.out.printf(
                 "P2 batched (batch %d) vs per-record inference, %d windows, CPU, threads %s%n",
                 batch, windows, System.getProperty("ai.djl.pytorch.num_threads", "engine default"));
@@ -69,6 +78,39 @@ public final class InferenceBenchmark {
                 median(p99Batched),
                 median(p99Single));
         inference.close();
+    }
+
+    private static void buffersAb(
+            FusionInference reusing, Path model, List<AlignedWindow> input, int batch, int repeats)
+            throws Exception {
+        FusionInference allocating = new FusionInference(model, false);
+        allocating.open("cpu", 0);
+        System.out.printf(
+                "P2 input buffers A/B: batch %d, %d windows, reused direct buffers vs allocated"
+                        + " per call%n",
+                batch, input.size());
+        run(reusing, input, batch); // warm-up
+        run(allocating, input, batch);
+        double[] reused = new double[repeats];
+        double[] allocated = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+            boolean reusedFirst = r % 2 == 0;
+            if (reusedFirst) {
+                reused[r] = run(reusing, input, batch)[0];
+            }
+            allocated[r] = run(allocating, input, batch)[0];
+            if (!reusedFirst) {
+                reused[r] = run(reusing, input, batch)[0];
+            }
+            System.out.printf(
+                    "  run %d: reused %.1f win/s, allocated per call %.1f win/s, ratio %.2f%n",
+                    r + 1, reused[r], allocated[r], reused[r] / allocated[r]);
+        }
+        System.out.printf(
+                "RESULT|P2|input buffers reused / allocated per call, batched win/s (batch %d)"
+                        + "|%.2f|> 1|%.0f / %.0f win/s%n",
+                batch, median(reused) / median(allocated), median(reused), median(allocated));
+        allocating.close();
     }
 
     /** Windows/s and the p99 duration of one model call, in ms. */

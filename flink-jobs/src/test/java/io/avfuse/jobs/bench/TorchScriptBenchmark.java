@@ -5,18 +5,21 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
 import ai.djl.translate.NoopTranslator;
+import io.avfuse.jobs.model.TensorBuffers;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * P3: the same TorchScript model (tools/torchscript/export_fixtures.py's {@code
@@ -24,8 +27,14 @@ import java.util.List;
  * against Python's PyTorch calling it directly, same batch, same intra-op threads, same constant
  * inputs, alternated round by round (Java in this warm JVM, Python as a child process per round
  * that loads and warms up before it times). The Java side builds its input tensors from Java arrays
- * on every call (what the job pays); Python reuses its tensors, so the ratio is conservative for
- * Java.
+ * on every call as the job does ({@link TensorBuffers}, kept between calls, as {@code
+ * WindowBatch.reusingInputBuffers()} keeps them for {@code FusionInference}); Python reuses its
+ * tensors, so the ratio is conservative for Java. {@code -Davfuse.p3.inputs-ab=true} also times, in
+ * the same rounds, the inputs made from Java arrays per call (the job before {@link TensorBuffers})
+ * and built once (as Python does); {@code -Davfuse.p3.breakdown=true} adds, per way, the
+ * microseconds per call of building the inputs, the forward pass, reading the logits and closing.
+ * Rates are per wall-clock second and per second of the calling thread's CPU time (both sides run
+ * the model on that thread), the second less sensitive to a loaded machine.
  *
  * <p>{@code java ... io.avfuse.jobs.bench.TorchScriptBenchmark MODEL.pt BATCH THREADS CALLS ROUNDS}
  * (tools/bench/run-all.sh runs it).
@@ -59,16 +68,9 @@ public final class TorchScriptBenchmark {
                         .build();
         System.out.printf(
                 "P3 DJL vs Python PyTorch, TorchScript %s, batch %d, %d intra-op threads, %d calls"
-                        + " per round, DJL inputs %s%n",
-                pt.getFileName(),
-                batch,
-                threads,
-                calls,
-                Boolean.getBoolean("avfuse.p3.reuse-inputs")
-                        ? "built once"
-                        : "built from Java arrays per call");
+                        + " per round, DJL inputs built per call as the job builds them%n",
+                pt.getFileName(), batch, threads, calls);
         try (ZooModel<NDList, NDList> model = criteria.loadModel()) {
-            Block block = model.getBlock();
             ParameterStore ps = new ParameterStore(model.getNDManager(), false);
             float[] frames = filled(batch * K * 3 * SIDE * SIDE, 0.5f);
             float[] mask = filled(batch * K, 1f);
@@ -77,84 +79,133 @@ public final class TorchScriptBenchmark {
             Arrays.fill(tokens, 3);
             float[] meta = filled(batch * META, 0.2f);
             float[] presence = filled(batch * 4, 1f);
-            // -Davfuse.p3.reuse-inputs=true: build the input tensors once, as the Python side
-            // does, to separate the cost of the Java-array-to-tensor copies from the forward pass.
-            boolean reuse = Boolean.getBoolean("avfuse.p3.reuse-inputs");
-            NDManager kept = model.getNDManager().newSubManager();
-            NDList fixed =
-                    new NDList(
-                            kept.create(frames, new Shape(batch, K, 3, SIDE, SIDE)),
-                            kept.create(mask, new Shape(batch, K)),
-                            kept.create(mel, new Shape(batch, 1, MELS, MEL_FRAMES)),
-                            kept.create(tokens, new Shape(batch, TOKENS)),
-                            kept.create(meta, new Shape(batch, META)),
-                            kept.create(presence, new Shape(batch, 4)));
-            Runnable reused =
-                    () -> {
-                        NDList out = block.forward(ps, fixed, false);
-                        out.get(0).toFloatArray();
-                        out.close();
-                    };
-            Runnable copying =
-                    () -> {
-                        try (NDManager m = model.getNDManager().newSubManager()) {
-                            NDList in =
-                                    new NDList(
-                                            m.create(frames, new Shape(batch, K, 3, SIDE, SIDE)),
-                                            m.create(mask, new Shape(batch, K)),
-                                            m.create(mel, new Shape(batch, 1, MELS, MEL_FRAMES)),
-                                            m.create(tokens, new Shape(batch, TOKENS)),
-                                            m.create(meta, new Shape(batch, META)),
-                                            m.create(presence, new Shape(batch, 4)));
-                            NDList out = block.forward(ps, in, false);
-                            NDArray logits = out.get(0);
-                            if (logits.getDataType() != DataType.FLOAT32) {
-                                throw new IllegalStateException("logits " + logits);
-                            }
-                            logits.toFloatArray();
-                            out.close();
-                        }
-                    };
-            Runnable call = reuse ? reused : copying;
-            // -Davfuse.p3.inputs-ab=true: every round also times the other way of building the
-            // inputs, side by side, to measure what building them per call costs.
+            // The job's way (WindowBatch.reusingInputBuffers, used by FusionInference): the Java
+            // arrays are written into direct buffers kept between calls, which DJL wraps as is.
+            TensorBuffers buffers = new TensorBuffers();
+            Function<NDManager, NDList> jobInputs =
+                    m ->
+                            new NDList(
+                                    buffers.floats(
+                                            m, 0, frames, new Shape(batch, K, 3, SIDE, SIDE)),
+                                    buffers.floats(m, 1, mask, new Shape(batch, K)),
+                                    buffers.floats(
+                                            m, 2, mel, new Shape(batch, 1, MELS, MEL_FRAMES)),
+                                    buffers.ints(m, 3, tokens, new Shape(batch, TOKENS)),
+                                    buffers.floats(m, 4, meta, new Shape(batch, META)),
+                                    buffers.floats(m, 5, presence, new Shape(batch, 4)));
+            // Before: a tensor per Java array per call, which DJL copies into a new direct buffer.
+            Function<NDManager, NDList> arrayInputs =
+                    m ->
+                            new NDList(
+                                    m.create(frames, new Shape(batch, K, 3, SIDE, SIDE)),
+                                    m.create(mask, new Shape(batch, K)),
+                                    m.create(mel, new Shape(batch, 1, MELS, MEL_FRAMES)),
+                                    m.create(tokens, new Shape(batch, TOKENS)),
+                                    m.create(meta, new Shape(batch, META)),
+                                    m.create(presence, new Shape(batch, 4)));
+            // Python's way: the tensors built once, outside the timed calls.
+            NDList fixed = arrayInputs.apply(model.getNDManager().newSubManager());
+            Function<NDManager, NDList> fixedInputs = m -> fixed;
+            Runnable job = () -> call(model, ps, jobInputs);
+            // -Davfuse.p3.inputs-ab=true: every round also times the other two ways of building
+            // the inputs, side by side, in an order that rotates round by round.
             boolean inputsAb = Boolean.getBoolean("avfuse.p3.inputs-ab");
-            Runnable other = reuse ? copying : reused;
+            List<Runnable> variants =
+                    inputsAb
+                            ? List.of(
+                                    job,
+                                    () -> call(model, ps, arrayInputs),
+                                    () -> call(model, ps, fixedInputs))
+                            : List.of(job);
             for (int i = 0; i < Math.max(1, calls / 4); i++) {
-                call.run(); // warm-up, as the Python side does
-                if (inputsAb) {
-                    other.run();
-                }
+                variants.forEach(Runnable::run); // warm-up, as the Python side does
             }
-            double[] java = new double[rounds];
+            // Windows per second of wall-clock time and of the calling thread's CPU time: with
+            // one intra-op thread libtorch runs on the calling thread, on both sides, and CPU time
+            // leaves out the time a loaded machine keeps the thread waiting.
+            double[][] rates = new double[variants.size()][rounds];
+            double[][] cpuRates = new double[variants.size()][rounds];
             double[] py = new double[rounds];
-            double[] alt = new double[rounds];
+            double[] pyCpu = new double[rounds];
             for (int r = 0; r < rounds; r++) {
-                java[r] = rate(call, batch, calls);
-                if (inputsAb) {
-                    alt[r] = rate(other, batch, calls);
+                for (int v = 0; v < variants.size(); v++) {
+                    int pick = (v + r) % variants.size();
+                    double[] rate = rate(variants.get(pick), batch, calls);
+                    rates[pick][r] = rate[0];
+                    cpuRates[pick][r] = rate[1];
                 }
-                py[r] = python(python, script, pt, batch, threads, calls);
+                double[] pyRate = python(python, script, pt, batch, threads, calls);
+                py[r] = pyRate[0];
+                pyCpu[r] = pyRate[1];
                 System.out.printf(
-                        "  round %d: DJL %.1f win/s, Python %.1f win/s, ratio %.2f%s%n",
+                        "  round %d: DJL %.1f win/s, Python %.1f win/s, ratio %.2f (CPU time:"
+                                + " %.2f)%s%n",
                         r + 1,
-                        java[r],
+                        rates[0][r],
                         py[r],
-                        java[r] / py[r],
+                        rates[0][r] / py[r],
+                        cpuRates[0][r] / pyCpu[r],
                         inputsAb
                                 ? String.format(
-                                        "; DJL with inputs %s %.1f win/s",
-                                        reuse ? "built per call" : "built once", alt[r])
+                                        "; DJL with inputs from arrays per call %.1f win/s, built"
+                                                + " once %.1f win/s",
+                                        rates[1][r], rates[2][r])
                                 : "");
             }
-            if (inputsAb) {
-                double perCall = reuse ? median(alt) : median(java);
-                double once = reuse ? median(java) : median(alt);
-                System.out.printf(
-                        "RESULT|P3|DJL inputs built once / built per call (batch %d)|%.2f|-"
-                                + "|%.0f / %.0f win/s%n",
-                        batch, once / perCall, once, perCall);
+            double[] java = rates[0];
+            // -Davfuse.p3.breakdown=true: where one call's time goes, for each way of building
+            // the inputs, alternated.
+            if (Boolean.getBoolean("avfuse.p3.breakdown")) {
+                for (int r = 0; r < rounds; r++) {
+                    breakdown("job (kept buffers)", model, ps, jobInputs, calls);
+                    breakdown("arrays per call", model, ps, arrayInputs, calls);
+                    breakdown("built once", model, ps, fixedInputs, calls);
+                }
             }
+            // -Davfuse.p3.profile=DIR: libtorch's own profiler over the job's calls, written to
+            // DIR/djl-trace.json for tools/bench/torch_trace_ops.py to set beside Python's.
+            String profile = System.getProperty("avfuse.p3.profile");
+            if (profile != null) {
+                JniUtils.startProfile(false, false, false);
+                for (int i = 0; i < calls; i++) {
+                    job.run();
+                }
+                JniUtils.stopProfile(Path.of(profile, "djl-trace.json").toString());
+                System.out.printf("  profile of %d calls: %s/djl-trace.json%n", calls, profile);
+            }
+            if (inputsAb) {
+                String b = " (batch " + batch + ")";
+                result(
+                        "DJL inputs in kept buffers (job) / from arrays per call" + b,
+                        "> 1",
+                        median(java),
+                        median(rates[1]));
+                result(
+                        "DJL inputs built once / in kept buffers" + b,
+                        "-",
+                        median(rates[2]),
+                        median(java));
+                result(
+                        "DJL inputs from arrays per call (before) / Python" + b,
+                        "-",
+                        median(rates[1]),
+                        median(py));
+                result(
+                        "CPU time: DJL inputs in kept buffers / from arrays per call" + b,
+                        "> 1",
+                        median(cpuRates[0]),
+                        median(cpuRates[1]));
+                result(
+                        "CPU time: DJL inputs built once / in kept buffers" + b,
+                        "-",
+                        median(cpuRates[2]),
+                        median(cpuRates[0]));
+            }
+            result(
+                    "CPU time: DJL / Python PyTorch (batch " + batch + ", " + threads + " threads)",
+                    ">= 1.0",
+                    median(cpuRates[0]),
+                    median(pyCpu));
             double j = median(java);
             double p = median(py);
             System.out.printf(
@@ -167,7 +218,67 @@ public final class TorchScriptBenchmark {
         }
     }
 
-    private static double python(
+    /** One model call, as FusionInference makes it: a sub-manager per call, closed after. */
+    private static void call(
+            ZooModel<NDList, NDList> model, ParameterStore ps, Function<NDManager, NDList> inputs) {
+        call(model, ps, inputs, null);
+    }
+
+    /**
+     * The same; with {@code phases} it adds the nanoseconds of its four phases there: building the
+     * inputs, the forward pass, reading the logits into Java, closing the call's tensors.
+     */
+    private static void call(
+            ZooModel<NDList, NDList> model,
+            ParameterStore ps,
+            Function<NDManager, NDList> inputs,
+            long[] phases) {
+        long t0 = System.nanoTime();
+        NDManager m = model.getNDManager().newSubManager();
+        NDList in = inputs.apply(m);
+        long t1 = System.nanoTime();
+        NDList out = model.getBlock().forward(ps, in, false);
+        long t2 = System.nanoTime();
+        NDArray logits = out.get(0);
+        if (logits.getDataType() != DataType.FLOAT32) {
+            throw new IllegalStateException("logits " + logits);
+        }
+        logits.toFloatArray();
+        long t3 = System.nanoTime();
+        out.close();
+        m.close();
+        if (phases != null) {
+            phases[0] += t1 - t0;
+            phases[1] += t2 - t1;
+            phases[2] += t3 - t2;
+            phases[3] += System.nanoTime() - t3;
+        }
+    }
+
+    /** Microseconds per call of each phase of {@link #call}, over {@code calls} calls. */
+    private static void breakdown(
+            String what,
+            ZooModel<NDList, NDList> model,
+            ParameterStore ps,
+            Function<NDManager, NDList> inputs,
+            int calls) {
+        long[] phases = new long[4];
+        for (int i = 0; i < calls; i++) {
+            call(model, ps, inputs, phases);
+        }
+        System.out.printf(
+                "  breakdown, %s: inputs %.0f us, forward %.0f us, logits to Java %.0f us, close"
+                        + " %.0f us per call (%d calls)%n",
+                what,
+                phases[0] / 1e3 / calls,
+                phases[1] / 1e3 / calls,
+                phases[2] / 1e3 / calls,
+                phases[3] / 1e3 / calls,
+                calls);
+    }
+
+    /** Python's windows per second, of wall-clock time and of its thread's CPU time. */
+    private static double[] python(
             String python, String script, Path pt, int batch, int threads, int calls)
             throws Exception {
         Process p =
@@ -196,15 +307,26 @@ public final class TorchScriptBenchmark {
         if (p.waitFor() != 0 || result == null) {
             throw new IllegalStateException("python side failed:\n" + all);
         }
-        return Double.parseDouble(result);
+        String[] rates = result.split(" ");
+        return new double[] {Double.parseDouble(rates[0]), Double.parseDouble(rates[1])};
     }
 
-    private static double rate(Runnable call, int batch, int calls) {
+    /** A RESULT line for run-all.sh's table: the ratio {@code a / b} of two rates. */
+    private static void result(String what, String target, double a, double b) {
+        System.out.printf("RESULT|P3|%s|%.2f|%s|%.0f / %.0f win/s%n", what, a / b, target, a, b);
+    }
+
+    /** Windows per second of wall-clock time and of this thread's CPU time. */
+    private static double[] rate(Runnable call, int batch, int calls) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long cpuStart = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         for (int i = 0; i < calls; i++) {
             call.run();
         }
-        return (double) batch * calls / ((System.nanoTime() - start) / 1e9);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+        return new double[] {batch * calls / seconds, batch * calls / cpuSeconds};
     }
 
     private static float[] filled(int n, float v) {

@@ -212,6 +212,46 @@ public class FusionInferenceTest {
     }
 
     @Test
+    void inputBuffersKeptBetweenCallsGiveTheResultsOfFreshOnes() throws Exception {
+        Path dir = savedModel(tmp, 16);
+        FusionInference kept = new FusionInference(dir);
+        FusionInference fresh = new FusionInference(dir, false);
+        kept.open("cpu", 0);
+        fresh.open("cpu", 0);
+        try {
+            // Batches that grow, shrink and differ in content: a kept buffer must show each call
+            // its own windows, never a previous call's rest.
+            List<List<AlignedWindow>> batches =
+                    List.of(
+                            List.of(window("a", 0, true, true, true)),
+                            List.of(
+                                    window("a", 1, true, true, false),
+                                    window("b", 2, false, true, true),
+                                    window("c", 3, true, false, true)),
+                            List.of(window("d", 4, true, true, true)),
+                            List.of(window("a", 0, true, true, true)));
+            for (List<AlignedWindow> batch : batches) {
+                List<Scored> a = kept.infer(batch);
+                List<Scored> b = fresh.infer(batch);
+                assertThat(a).hasSameSizeAs(batch);
+                for (int i = 0; i < batch.size(); i++) {
+                    assertThat(a.get(i).prediction.getScores())
+                            .containsExactlyElementsOf(b.get(i).prediction.getScores());
+                    assertThat(a.get(i).embedding.getFused())
+                            .containsExactlyElementsOf(b.get(i).embedding.getFused());
+                }
+            }
+            // Different windows score differently, so the equality above is not a model that
+            // ignores its input.
+            assertThat(kept.infer(batches.get(2)).get(0).prediction.getScores())
+                    .isNotEqualTo(kept.infer(batches.get(0)).get(0).prediction.getScores());
+        } finally {
+            kept.close();
+            fresh.close();
+        }
+    }
+
+    @Test
     void aModelThatDoesNotMatchItsManifestFailsAtLoadWithAClearMessage() throws Exception {
         Path dir = savedModel(tmp, 16);
         manifest(16, 24).write(dir); // the manifest now claims another embedding size
