@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -82,8 +84,19 @@ public final class FuseJobSettings {
 
     /** Defines the job in this thread's execution environment and submits it, not waiting. */
     public JobClient start(String name) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        FuseJob.defineFromKafka(env, config(), false);
+        return start(config(), name, SavepointRestoreSettings.none());
+    }
+
+    /**
+     * Submits the fuse job of {@code cfg} from {@code restore} (a savepoint, or none), as {@code
+     * flink run --fromSavepoint} would, not waiting.
+     */
+    public static JobClient start(JobConfig cfg, String name, SavepointRestoreSettings restore)
+            throws Exception {
+        Configuration conf = new Configuration();
+        SavepointRestoreSettings.toConfiguration(restore, conf);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        FuseJob.defineFromKafka(env, cfg, false);
         return env.executeAsync(name);
     }
 }

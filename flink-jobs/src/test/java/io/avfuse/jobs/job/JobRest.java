@@ -17,9 +17,12 @@ import java.util.regex.Pattern;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.client.program.ClusterClient;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 
 /**
  * What job ITCases and the soak read from a MiniCluster's REST API: restarts, task states, operator
@@ -36,6 +39,21 @@ public final class JobRest {
         c.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         c.set(RestOptions.ADDRESS, "127.0.0.1");
         return c;
+    }
+
+    /**
+     * A MiniCluster of one TaskManager with 2 slots, REST on loopback, whose metrics (watermarks
+     * among them) are fetched at most 0.5 s old: for tests that wait on metric values.
+     */
+    static MiniClusterExtension miniClusterWithFreshMetrics() {
+        Configuration c = loopbackRest();
+        c.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
+        return new MiniClusterExtension(
+                new MiniClusterResourceConfiguration.Builder()
+                        .setConfiguration(c)
+                        .setNumberTaskManagers(1)
+                        .setNumberSlotsPerTaskManager(2)
+                        .build());
     }
 
     static String get(ClusterClient<?> client, String path) throws Exception {

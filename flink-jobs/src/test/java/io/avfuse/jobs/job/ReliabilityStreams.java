@@ -109,10 +109,9 @@ public final class ReliabilityStreams {
         long started = System.nanoTime();
         for (int w = 0; w < windows; w++) {
             for (int s = 0; s < streams; s++) {
-                String id = stream(s);
-                sink.video(frame(id, w, 0));
-                sink.audio(chunk(id, w));
-                sink.video(frame(id, w, 1));
+                for (int r = 0; r < 3; r++) {
+                    publish(sink, stream(s), w, r);
+                }
             }
             between.after(w);
             long due = started + durationNanos * (w + 1) / windows;
@@ -121,6 +120,33 @@ public final class ReliabilityStreams {
                 LockSupport.parkNanos(wait);
             }
         }
+        publishClock(sink);
+    }
+
+    /**
+     * Publishes input record {@code r} of window {@code w} (frame 0, audio, frame 1) of every
+     * stream for each {@code 3 * w + r} in {@code [from, to)}, unpaced, and flushes: a test that
+     * stops the job between two records of a window calls it once before and once after the stop.
+     */
+    public void publish(RecordSink sink, int from, int to) {
+        for (int i = from; i < to; i++) {
+            for (int s = 0; s < streams; s++) {
+                publish(sink, stream(s), i / 3, i % 3);
+            }
+        }
+        sink.flush();
+    }
+
+    private void publish(RecordSink sink, String stream, int w, int r) {
+        switch (r) {
+            case 0 -> sink.video(frame(stream, w, 0));
+            case 1 -> sink.audio(chunk(stream, w));
+            default -> sink.video(frame(stream, w, 1));
+        }
+    }
+
+    /** Records of the clock stream stamped past the last window: they close every window. */
+    public void publishClock(RecordSink sink) {
         // Stamped well past the last window: carries the video and audio watermarks beyond it.
         sink.video(
                 VideoFrame.newBuilder(frame(CLOCK, 0, 0))
