@@ -57,17 +57,22 @@ final class GroupOffsetCommitter implements AutoCloseable {
                         (ignored, e) -> {
                             // As the Kafka connector does: monitoring reads these offsets, the
                             // job restores from its checkpoints, so a failure only warns.
-                            if (e != null) {
+                            if (e == null) {
+                                LOG.debug("Committed offsets {} of group {}", offsets, group);
+                            } else if (!isClosed()) {
                                 LOG.warn(
                                         "Failed to commit offsets {} of group {}",
                                         offsets,
                                         group,
                                         e);
-                            } else {
-                                LOG.debug("Committed offsets {} of group {}", offsets, group);
                             }
                             sendNext();
                         });
+    }
+
+    /** Closing aborts a request in flight: that is no failure worth a warning. */
+    private synchronized boolean isClosed() {
+        return closed;
     }
 
     private synchronized void sendNext() {
