@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Exactly once through real TaskManager process kills, full size: TaskManagerKillsITCase with
 # 20 streams x 500 windows (10,000 windows) and 5 SIGKILLs of a TaskManager on the local
-# multi-process cluster. The test is out of the CI build (docs/reliability.md); WINDOWS=100 KILLS=2
-# is its small size.
+# multi-process cluster. The CI build runs it at its small size (WINDOWS=100 KILLS=2);
+# docs/reliability.md has the figures of both.
 # Options through the environment: WINDOWS (per stream), KILLS, SEED. The cluster's logs stay in
 # flink-jobs/target/tm-kill-cluster/log; the summary line starts with [TaskManagerKillsITCase].
 set -euo pipefail

@@ -9,14 +9,20 @@ import io.avfuse.schemas.DeadLetter;
 import java.time.Duration;
 import java.util.Objects;
 import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.KafkaSourceOptions;
+import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumState;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
 import org.apache.flink.types.Either;
 
 /**
  * Builds the Flink {@link KafkaSource} for one avfuse input topic. The source emits {@code
- * Either<DeadLetter, T>}; {@link DeadLetterSplitter} separates the two.
+ * Either<DeadLetter, T>}; {@link DeadLetterSplitter} separates the two. An unbounded source commits
+ * each completed checkpoint's offsets to its group through {@link GroupOffsetCommittingSource}, a
+ * bounded one through the connector.
  *
  * <p>{@code
  * AvroKafkaSource.builder(RecordType.VIDEO_FRAME).connection(kafka).topic("av.video.frames").groupId("fuse").build()}
@@ -96,7 +102,7 @@ public final class AvroKafkaSource {
             return this;
         }
 
-        public KafkaSource<Either<DeadLetter, T>> build() {
+        public Source<Either<DeadLetter, T>, KafkaPartitionSplit, KafkaSourceEnumState> build() {
             Objects.requireNonNull(connection, "connection");
             Objects.requireNonNull(topic, "topic");
             KafkaSourceBuilder<Either<DeadLetter, T>> builder =
@@ -114,9 +120,11 @@ public final class AvroKafkaSource {
                             .setProperty("register.consumer.metrics", "false")
                             .setProperty("client.id.prefix", groupId + "-" + topic);
             if (stoppingOffsets != null) {
-                builder.setBounded(stoppingOffsets);
+                // Its finished splits' offsets are committed by the connector only.
+                return builder.setBounded(stoppingOffsets).build();
             }
-            return builder.build();
+            builder.setProperty(KafkaSourceOptions.COMMIT_OFFSETS_ON_CHECKPOINT.key(), "false");
+            return new GroupOffsetCommittingSource<>(builder.build(), connection, groupId, topic);
         }
     }
 }

@@ -11,6 +11,7 @@ import io.avfuse.schemas.VideoFrame;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
@@ -19,7 +20,6 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -122,9 +122,9 @@ public final class AlignJob implements Callable<Integer> {
 
     /** The three input sources, as configured. */
     public record KafkaInputs(
-            KafkaSource<Either<DeadLetter, VideoFrame>> video,
-            KafkaSource<Either<DeadLetter, AudioChunk>> audio,
-            KafkaSource<Either<DeadLetter, TextEvent>> text) {}
+            Source<Either<DeadLetter, VideoFrame>, ?, ?> video,
+            Source<Either<DeadLetter, AudioChunk>, ?, ?> audio,
+            Source<Either<DeadLetter, TextEvent>, ?, ?> text) {}
 
     public static KafkaInputs kafkaSources(JobConfig cfg) {
         return kafkaSources(cfg, false);
@@ -141,7 +141,7 @@ public final class AlignJob implements Callable<Integer> {
                 source(RecordType.TEXT_EVENT, JobOptions.TOPIC_TEXT, cfg, bounded));
     }
 
-    private static <T extends SpecificRecordBase> KafkaSource<Either<DeadLetter, T>> source(
+    private static <T extends SpecificRecordBase> Source<Either<DeadLetter, T>, ?, ?> source(
             RecordType<T> type, ConfigOption<String> topic, JobConfig cfg, boolean bounded) {
         AvroKafkaSource.Builder<T> builder =
                 AvroKafkaSource.builder(type)

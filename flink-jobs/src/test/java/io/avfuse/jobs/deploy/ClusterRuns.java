@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -95,8 +96,39 @@ final class ClusterRuns {
         throw new AssertionError("timed out after " + timeout + " waiting for " + what, last);
     }
 
-    /** The last warnings and errors of every process's log, for a failed test's report. */
+    /**
+     * A thread dump of every live process of the cluster, {@code log/jstack-<name>.txt}: what a
+     * stuck reader or fetcher was waiting on when the test gave up.
+     */
+    static void dumpThreads(LocalFlinkCluster flink) {
+        Path jstack = Path.of(System.getProperty("java.home"), "bin", "jstack");
+        flink.alive()
+                .forEach(
+                        (name, pid) -> {
+                            Path out =
+                                    flink.runDir()
+                                            .resolve("log")
+                                            .resolve("jstack-" + name + ".txt");
+                            try {
+                                new ProcessBuilder(jstack.toString(), "-l", String.valueOf(pid))
+                                        .redirectOutput(out.toFile())
+                                        .redirectErrorStream(true)
+                                        .start()
+                                        .waitFor(30, TimeUnit.SECONDS);
+                            } catch (IOException e) {
+                                System.err.println("jstack " + name + ": " + e);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        });
+    }
+
+    /**
+     * The last warnings and errors of every process's log, and thread dumps, for a failed test's
+     * report.
+     */
     static void dumpLogs(LocalFlinkCluster flink) {
+        dumpThreads(flink);
         for (String name : List.of("jobmanager", "taskmanager-0", "taskmanager-1")) {
             for (String ext : List.of(".log", ".out")) {
                 Path log = flink.runDir().resolve("log").resolve(name + ext);

@@ -1,29 +1,22 @@
 package io.avfuse.jobs.job;
 
-import java.util.Collection;
+import io.avfuse.connectors.kafka.ForwardingSource;
+import io.avfuse.connectors.kafka.ForwardingSourceReader;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.connector.source.Boundedness;
 import org.apache.flink.api.connector.source.ReaderOutput;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.api.connector.source.SourceEvent;
 import org.apache.flink.api.connector.source.SourceReader;
 import org.apache.flink.api.connector.source.SourceReaderContext;
 import org.apache.flink.api.connector.source.SourceSplit;
-import org.apache.flink.api.connector.source.SplitEnumerator;
-import org.apache.flink.api.connector.source.SplitEnumeratorContext;
-import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.core.io.InputStatus;
-import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -225,121 +218,46 @@ final class FailureInjection {
     }
 
     private static final class FailingSource<T, S extends SourceSplit, E>
-            implements Source<T, S, E>, ResultTypeQueryable<T> {
+            extends ForwardingSource<T, S, E> {
         private static final long serialVersionUID = 1L;
-        private final Source<T, S, E> delegate;
 
         FailingSource(Source<T, S, E> delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         @Override
-        public Boundedness getBoundedness() {
-            return delegate.getBoundedness();
-        }
-
-        @Override
-        public SourceReader<T, S> createReader(SourceReaderContext context) throws Exception {
-            return new FailingReader<>(delegate.createReader(context), context);
-        }
-
-        @Override
-        public SplitEnumerator<S, E> createEnumerator(SplitEnumeratorContext<S> context)
-                throws Exception {
-            return delegate.createEnumerator(context);
-        }
-
-        @Override
-        public SplitEnumerator<S, E> restoreEnumerator(
-                SplitEnumeratorContext<S> context, E checkpoint) throws Exception {
-            return delegate.restoreEnumerator(context, checkpoint);
-        }
-
-        @Override
-        public SimpleVersionedSerializer<S> getSplitSerializer() {
-            return delegate.getSplitSerializer();
-        }
-
-        @Override
-        public SimpleVersionedSerializer<E> getEnumeratorCheckpointSerializer() {
-            return delegate.getEnumeratorCheckpointSerializer();
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public TypeInformation<T> getProducedType() {
-            return ((ResultTypeQueryable<T>) delegate).getProducedType();
+        protected SourceReader<T, S> wrap(SourceReader<T, S> reader, SourceReaderContext context) {
+            return new FailingReader<>(reader, context);
         }
     }
 
     private static final class FailingReader<T, S extends SourceSplit>
-            implements SourceReader<T, S> {
-        private final SourceReader<T, S> delegate;
+            extends ForwardingSourceReader<T, S> {
         private final String name;
 
         FailingReader(SourceReader<T, S> delegate, SourceReaderContext context) {
-            this.delegate = delegate;
+            super(delegate);
             this.name = "source reader " + context.getIndexOfSubtask();
-        }
-
-        @Override
-        public void start() {
-            delegate.start();
         }
 
         @Override
         public InputStatus pollNext(ReaderOutput<T> output) throws Exception {
             maybeFail(Point.SOURCE_RECORD, name);
-            return delegate.pollNext(output);
+            return super.pollNext(output);
         }
 
         @Override
         public List<S> snapshotState(long checkpointId) {
-            List<S> splits = delegate.snapshotState(checkpointId);
+            List<S> splits = super.snapshotState(checkpointId);
             maybeFail(Point.SOURCE_SNAPSHOT, name + " checkpoint " + checkpointId);
             return splits;
-        }
-
-        @Override
-        public CompletableFuture<Void> isAvailable() {
-            return delegate.isAvailable();
-        }
-
-        @Override
-        public void addSplits(List<S> splits) {
-            delegate.addSplits(splits);
-        }
-
-        @Override
-        public void notifyNoMoreSplits() {
-            delegate.notifyNoMoreSplits();
-        }
-
-        @Override
-        public void handleSourceEvents(SourceEvent event) {
-            delegate.handleSourceEvents(event);
-        }
-
-        @Override
-        public void pauseOrResumeSplits(Collection<String> toPause, Collection<String> toResume) {
-            delegate.pauseOrResumeSplits(toPause, toResume);
         }
 
         @Override
         public void notifyCheckpointComplete(long checkpointId) throws Exception {
             // Before the Kafka reader commits the offsets of this checkpoint to the group.
             maybeFail(Point.SOURCE_CHECKPOINT_COMPLETE, name + " checkpoint " + checkpointId);
-            delegate.notifyCheckpointComplete(checkpointId);
-        }
-
-        @Override
-        public void notifyCheckpointAborted(long checkpointId) throws Exception {
-            delegate.notifyCheckpointAborted(checkpointId);
-        }
-
-        @Override
-        public void close() throws Exception {
-            delegate.close();
+            super.notifyCheckpointComplete(checkpointId);
         }
     }
 }
