@@ -153,6 +153,8 @@ public final class AlignJob implements Callable<Integer> {
                         .maxFuture(cfg.get(JobOptions.MAX_FUTURE));
         if (bounded) {
             builder.boundedAt(OffsetsInitializer.latest());
+        } else {
+            builder.startingOffsets(cfg.get(JobOptions.KAFKA_STARTING_OFFSETS).initializer());
         }
         return builder.build();
     }

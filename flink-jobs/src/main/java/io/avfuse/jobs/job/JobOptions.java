@@ -25,6 +25,21 @@ public final class JobOptions {
                     .stringType()
                     .defaultValue("avfuse")
                     .withDescription("Consumer group of the job's sources.");
+    public static final ConfigOption<StartingOffsets> KAFKA_STARTING_OFFSETS =
+            key("kafka.starting-offsets")
+                    .enumType(StartingOffsets.class)
+                    .defaultValue(StartingOffsets.EARLIEST)
+                    .withDescription(
+                            "Where the sources start when the job starts without a checkpoint or"
+                                    + " savepoint (restored offsets always win): EARLIEST reads"
+                                    + " every input topic from its beginning (Flink's default),"
+                                    + " COMMITTED resumes at the consumer group's offsets"
+                                    + " (committed at each completed checkpoint; the beginning"
+                                    + " where it has none), LATEST reads only new records."
+                                    + " COMMITTED suits redeploys that lost their savepoint: the"
+                                    + " input since the last completed checkpoint is read again,"
+                                    + " not the whole topic. Bounded reads (recordings) always"
+                                    + " start at the beginning.");
     public static final String KAFKA_PROPERTY_PREFIX = "kafka.property.";
     public static final ConfigOption<String> KAFKA_CONFIG_FILE =
             key("kafka.config-file")
@@ -284,6 +299,7 @@ public final class JobOptions {
             List.of(
                     KAFKA_BOOTSTRAP,
                     KAFKA_GROUP,
+                    KAFKA_STARTING_OFFSETS,
                     KAFKA_CONFIG_FILE,
                     WIRE_FORMAT,
                     MAX_RECORD_BYTES,
