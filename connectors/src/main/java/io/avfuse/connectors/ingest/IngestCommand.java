@@ -165,6 +165,13 @@ public final class IngestCommand implements Callable<Integer> {
     int encodeThreads = Runtime.getRuntime().availableProcessors();
 
     @Option(
+            names = "--decode-threads",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "Video decoder threads per input; 0 (default) lets FFmpeg choose.")
+    int decodeThreads;
+
+    @Option(
             names = "--sample-rate",
             paramLabel = "HZ",
             defaultValue = "16000",
@@ -469,6 +476,9 @@ public final class IngestCommand implements Callable<Integer> {
         if (encodeThreads < 1 || encodeThreads > 64) {
             throw bad("--encode-threads must be 1..64, got " + encodeThreads);
         }
+        if (decodeThreads < 0 || decodeThreads > 64) {
+            throw bad("--decode-threads must be 0 (FFmpeg's choice) to 64, got " + decodeThreads);
+        }
         if (chunkMillis < 1 || chunkMillis > 60_000) {
             throw bad("--chunk-ms must be 1..60000, got " + chunkMillis);
         }
@@ -560,7 +570,7 @@ public final class IngestCommand implements Callable<Integer> {
         return name.isEmpty() ? "stream" : name;
     }
 
-    private MediaSource.Spec sourceSpec(String input) {
+    MediaSource.Spec sourceSpec(String input) {
         return new MediaSource.Spec(
                 input,
                 format,
@@ -571,7 +581,8 @@ public final class IngestCommand implements Callable<Integer> {
                 width,
                 height,
                 sampleRate,
-                channels);
+                channels,
+                decodeThreads);
     }
 
     /** Sidecars and embedded subtitles of one input, on its media clock. */

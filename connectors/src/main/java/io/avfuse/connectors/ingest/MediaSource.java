@@ -33,7 +33,8 @@ public final class MediaSource implements AutoCloseable {
             int width,
             int height,
             int sampleRate,
-            int channels) {}
+            int channels,
+            int decodeThreads) {}
 
     private final Spec spec;
     private final String location;
@@ -75,7 +76,7 @@ public final class MediaSource implements AutoCloseable {
         } else {
             grabber.setPixelFormat(AV_PIX_FMT_RGB24);
         }
-        grabber.setVideoOption("threads", "auto");
+        grabber.setVideoOption("threads", threadsOption(spec.decodeThreads()));
         grabber.setSampleFormat(AV_SAMPLE_FMT_FLT);
         grabber.setSampleRate(spec.sampleRate());
         grabber.setAudioChannels(spec.channels());
@@ -130,6 +131,14 @@ public final class MediaSource implements AutoCloseable {
         }
         long start = grabber.getFormatContext().start_time();
         startUs = start == AV_NOPTS_VALUE ? 0 : start;
+    }
+
+    /**
+     * FFmpeg's {@code threads} value for the video decoder: 0 leaves the count to FFmpeg ({@code
+     * auto}, about one per CPU).
+     */
+    static String threadsOption(int decodeThreads) {
+        return decodeThreads == 0 ? "auto" : Integer.toString(decodeThreads);
     }
 
     /** The output size: as asked, with a missing side following the aspect ratio (even). */

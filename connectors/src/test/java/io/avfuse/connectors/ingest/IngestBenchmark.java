@@ -21,6 +21,10 @@ import java.util.regex.Pattern;
  * vary; {@code docs/benchmarks.md} records runs.
  *
  * <p>{@code java ... io.avfuse.connectors.ingest.IngestBenchmark FILE [ROUNDS] [ingest options]}
+ *
+ * <p>With {@code -Davfuse.p4.variants="--decode-threads 0;--decode-threads 1"} it is an A/B of
+ * ingest options instead: each round runs ffmpeg, then a dry-run per variant (the shared options
+ * plus the variant's), in an order that rotates from round to round; no Kafka.
  */
 public final class IngestBenchmark {
     private static final Pattern RTIME = Pattern.compile("rtime=([0-9.]+)s");
@@ -37,12 +41,12 @@ public final class IngestBenchmark {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         List<String> options =
                 args.length > 2 ? Arrays.asList(args).subList(2, args.length) : List.of();
-        int frames =
-                Integer.parseInt(
-                        IngestFixtures.ffprobe(
-                                "-select_streams v -count_packets -show_entries"
-                                        + " stream=nb_read_packets",
-                                java.nio.file.Path.of(file)));
+        String variants = System.getProperty("avfuse.p4.variants");
+        if (variants != null) {
+            compareVariants(file, rounds, options, List.of(variants.split(";")));
+            return;
+        }
+        int frames = frameCount(file);
         List<Double> ffmpegRtime = new ArrayList<>();
         List<Double> ffmpegWall = new ArrayList<>();
         List<Double> dryRun = new ArrayList<>();
@@ -116,6 +120,80 @@ public final class IngestBenchmark {
                 dryFps,
                 ffFps,
                 kafkaFps / ffFps);
+    }
+
+    private static int frameCount(String file) throws Exception {
+        return Integer.parseInt(
+                IngestFixtures.ffprobe(
+                        "-select_streams v -count_packets -show_entries stream=nb_read_packets",
+                        java.nio.file.Path.of(file)));
+    }
+
+    /** Dry-run fps of each option variant against ffmpeg's decode fps, alternated in one run. */
+    private static void compareVariants(
+            String file, int rounds, List<String> options, List<String> variants) throws Exception {
+        int frames = frameCount(file);
+        List<Double> ffmpegRtime = new ArrayList<>();
+        List<List<Double>> seconds = new ArrayList<>();
+        variants.forEach(v -> seconds.add(new ArrayList<>()));
+        String loadBefore = loadAverage();
+        for (int round = 0; round <= rounds; round++) {
+            double[] ff = ffmpeg(file);
+            StringBuilder line =
+                    new StringBuilder(
+                            String.format(
+                                    Locale.ROOT,
+                                    "%s ffmpeg rtime %.3f s",
+                                    round == 0 ? "warm-up" : "round " + round,
+                                    ff[0]));
+            double[] times = new double[variants.size()];
+            // Rotate the order so that no variant always runs right after ffmpeg.
+            for (int k = 0; k < variants.size(); k++) {
+                int i = (round + k) % variants.size();
+                List<String> all = new ArrayList<>(options);
+                all.addAll(Arrays.asList(variants.get(i).trim().split("\\s+")));
+                times[i] = ingest(file, frames, all, List.of("--dry-run"));
+            }
+            for (int i = 0; i < variants.size(); i++) {
+                line.append(String.format(Locale.ROOT, ", [%s] %.3f s", variants.get(i), times[i]));
+                if (round > 0) {
+                    seconds.get(i).add(times[i]);
+                }
+            }
+            if (round > 0) {
+                ffmpegRtime.add(ff[0]);
+            }
+            System.out.println(line);
+        }
+        double ffFps = frames / median(ffmpegRtime);
+        System.out.printf(
+                Locale.ROOT,
+                "%nfile %s: %d frames, %d rounds, %d CPUs, shared options %s, load average %s"
+                        + " before, %s after%n",
+                file,
+                frames,
+                rounds,
+                Runtime.getRuntime().availableProcessors(),
+                options,
+                loadBefore,
+                loadAverage());
+        System.out.printf(
+                Locale.ROOT, "ffmpeg -i FILE -f null -   : %7.1f fps (median rtime)%n", ffFps);
+        for (int i = 0; i < variants.size(); i++) {
+            double fps = frames / median(seconds.get(i));
+            System.out.printf(
+                    Locale.ROOT,
+                    "dry-run [%s]: %7.1f fps  ratio %.2f%n",
+                    variants.get(i),
+                    fps,
+                    fps / ffFps);
+        }
+    }
+
+    private static String loadAverage() throws java.io.IOException {
+        String[] parts =
+                java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+        return parts[0] + " " + parts[1] + " " + parts[2];
     }
 
     /** {rtime, wall} seconds of {@code ffmpeg -benchmark -i FILE -f null -}. */
