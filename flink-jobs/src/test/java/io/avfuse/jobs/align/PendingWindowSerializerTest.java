@@ -33,7 +33,7 @@ class PendingWindowSerializerTest {
 
     @Test
     void aWindowComesBackWithEverythingItHeld() throws Exception {
-        PendingWindow w = filledWindow();
+        PendingWindow w = AlignFixtures.pendingWindow("a");
         PendingWindow back = roundTrip(new PendingWindowSerializer(), w);
 
         assertThat(back.startUs).isEqualTo(w.startUs);
@@ -48,6 +48,24 @@ class PendingWindowSerializerTest {
         assertThat(back.textsEvicted).isEqualTo(w.textsEvicted);
         assertThat(back.metadata).isEqualTo(w.metadata).isNotNull();
         assertThat(back.audioF32le).hasSize(16_000 * 4);
+    }
+
+    @Test
+    void aCheckpointStreamGetsTheSameBytesAsMemory() throws Exception {
+        PendingWindowSerializer serializer = new PendingWindowSerializer();
+        PendingWindow w = AlignFixtures.pendingWindow("a");
+        DataOutputSerializer memory = new DataOutputSerializer(1024);
+        serializer.serialize(w, memory);
+        java.io.ByteArrayOutputStream stream = new java.io.ByteArrayOutputStream();
+        var view = new org.apache.flink.core.memory.DataOutputViewStreamWrapper(stream);
+        serializer.serialize(w, view);
+        serializer.serialize(w, view); // the staging buffer starts over for each window
+
+        byte[] once = memory.getCopyOfBuffer();
+        byte[] twice = stream.toByteArray();
+        assertThat(twice).hasSize(2 * once.length);
+        assertThat(java.util.Arrays.copyOfRange(twice, 0, once.length)).isEqualTo(once);
+        assertThat(java.util.Arrays.copyOfRange(twice, once.length, twice.length)).isEqualTo(once);
     }
 
     @Test
@@ -70,7 +88,7 @@ class PendingWindowSerializerTest {
 
     @Test
     void aCopySharesNothingTheAlignerWritesInto() {
-        PendingWindow w = filledWindow();
+        PendingWindow w = AlignFixtures.pendingWindow("a");
         byte[] audioBefore = w.audioF32le.clone();
         long[] coveredBefore = w.covered.clone();
         int framesBefore = w.frames.length;
@@ -158,20 +176,6 @@ class PendingWindowSerializerTest {
         return windows.stream()
                 .map(w -> AlignedWindow.newBuilder(w).setAlignedAtUs(0).build())
                 .toList();
-    }
-
-    /** One second of a stream: 25 frames, 50 audio chunks, a caption and a metadata record. */
-    private static PendingWindow filledWindow() {
-        PendingWindow w = new PendingWindow(T0);
-        for (int f = 0; f < 25; f++) {
-            w.addFrame(frame("a", f), 64);
-        }
-        for (int c = 0; c < 50; c++) {
-            WindowAssembler.placeAudio(w, chunk("a", c), WINDOW_US);
-        }
-        w.addText(caption("a", 200_000, 300_000, "hi"), 64);
-        w.offerMetadata(metadata("a", 100_000, 1.0));
-        return w;
     }
 
     private static io.avfuse.schemas.AudioChunk loudChunk() {
