@@ -3,11 +3,13 @@ package io.avfuse.jobs.align;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.TextEvent;
 import io.avfuse.schemas.VideoFrame;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * One input record of any modality, so the three input streams can be unioned and keyed by stream
- * id. A Flink POJO whose fields are Avro records: exactly one is set.
+ * id. Exactly one field is set; Flink serializes it with {@link ModalityEventSerializer}.
  */
+@TypeInfo(ModalityEventTypeInfo.Factory.class)
 public class ModalityEvent {
     static {
         io.avfuse.connectors.serde.AvroLimits.ensure(); // deserialized wherever it travels

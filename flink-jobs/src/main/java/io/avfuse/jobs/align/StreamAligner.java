@@ -13,7 +13,7 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -95,13 +95,7 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
     @Override
     public void open(OpenContext openContext) {
         AvroLimits.ensure(); // before Flink's Avro serializer sees a record in this task
-        windows =
-                getRuntimeContext()
-                        .getMapState(
-                                new MapStateDescriptor<>(
-                                        "pending-windows",
-                                        Types.LONG,
-                                        TypeInformation.of(PendingWindow.class)));
+        windows = getRuntimeContext().getMapState(pendingWindowsState());
         progress =
                 getRuntimeContext()
                         .getState(
@@ -110,6 +104,16 @@ public class StreamAligner extends KeyedProcessFunction<String, ModalityEvent, A
                                         TypeInformation.of(StreamProgress.class)));
         metrics = new AlignerMetrics(getRuntimeContext().getMetricGroup());
         openedAtMs = Long.MIN_VALUE; // set by the first record or timer of this task
+    }
+
+    /**
+     * One map of pending windows per stream, keyed by window start. Restores state of the POJO
+     * layout avfuse wrote before {@link PendingWindowSerializer} (see its snapshot); tests override
+     * this to write that layout.
+     */
+    MapStateDescriptor<Long, PendingWindow> pendingWindowsState() {
+        return new MapStateDescriptor<>(
+                "pending-windows", LongSerializer.INSTANCE, new PendingWindowSerializer());
     }
 
     /** Processing time of this task's first callback: its start, as timers and records see it. */

@@ -96,6 +96,23 @@ public final class AlignFixtures {
         return events;
     }
 
+    /**
+     * A pending window of {@code stream}'s first second as the aligner holds it: 25 frames, 50
+     * audio chunks, a caption and a metadata record.
+     */
+    public static PendingWindow pendingWindow(String stream) {
+        PendingWindow w = new PendingWindow(T0);
+        for (int f = 0; f < 25; f++) {
+            w.addFrame(frame(stream, f), 64);
+        }
+        for (int c = 0; c < 50; c++) {
+            WindowAssembler.placeAudio(w, chunk(stream, c), 1_000_000);
+        }
+        w.addText(caption(stream, 200_000, 300_000, "hi"), 64);
+        w.offerMetadata(metadata(stream, 100_000, 1.0));
+        return w;
+    }
+
     /** Flink watermark (ms) for {@code usAfterT0}. */
     public static long wm(long usAfterT0) {
         return (T0 + usAfterT0) / 1000;

@@ -11,12 +11,25 @@ import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.junit.jupiter.api.Test;
 
-/** What crosses the network or sits in state is a POJO of Avro types: no Kryo fallback. */
+/**
+ * What crosses the network or sits in state has a serializer of its own or is a POJO of Avro types:
+ * no Kryo fallback.
+ */
 class AlignedTypesTest {
 
     @Test
-    void eventsAndStateAreFlinkPojosWithoutGenericFields() {
-        for (Class<?> c : List.of(ModalityEvent.class, PendingWindow.class, StreamProgress.class)) {
+    void eventsHaveTheirOwnSerializer() {
+        assertThat(TypeInformation.of(ModalityEvent.class))
+                .isInstanceOf(ModalityEventTypeInfo.class);
+        assertThat(new StreamAligner(AlignerConfig.defaults()).pendingWindowsState())
+                .extracting(d -> d.getValueSerializer())
+                .isInstanceOf(PendingWindowSerializer.class);
+    }
+
+    @Test
+    void stateIsFlinkPojosWithoutGenericFields() {
+        // PendingWindow's POJO layout is what state of earlier versions was written in.
+        for (Class<?> c : List.of(PendingWindow.class, StreamProgress.class)) {
             TypeInformation<?> info = TypeInformation.of(c);
             assertThat(info).as(c.getSimpleName()).isInstanceOf(PojoTypeInfo.class);
             assertThat(genericLeaves(info)).as(c.getSimpleName()).isEmpty();

@@ -8,6 +8,8 @@ import io.avfuse.connectors.serde.WireFormat;
 import io.avfuse.jobs.align.AlignFixtures;
 import io.avfuse.jobs.align.AlignerConfig;
 import io.avfuse.jobs.align.ModalityEvent;
+import io.avfuse.jobs.align.PendingWindow;
+import io.avfuse.jobs.align.PendingWindowSerializer;
 import io.avfuse.jobs.align.StreamAligner;
 import io.avfuse.jobs.encode.AudioPreprocessor;
 import io.avfuse.jobs.encode.FramePreprocessor;
@@ -22,6 +24,7 @@ import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.java.typeutils.runtime.PojoSerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.formats.avro.typeutils.AvroSerializer;
@@ -74,6 +77,13 @@ public class OperatorBenchmarks {
     private byte[] frameBytes;
     private ModalityEvent chunkEvent;
     private TypeSerializer<ModalityEvent> eventSerializer;
+    private TypeSerializer<ModalityEvent> pojoEventSerializer;
+    private PendingWindow pending;
+    private TypeSerializer<PendingWindow> pendingSerializer;
+    private TypeSerializer<PendingWindow> pojoPendingSerializer;
+    private final CheckpointBytes checkpointBytes = new CheckpointBytes();
+    private final org.apache.flink.core.memory.DataOutputViewStreamWrapper checkpointStream =
+            new org.apache.flink.core.memory.DataOutputViewStreamWrapper(checkpointBytes);
     private final DataOutputSerializer out = new DataOutputSerializer(4096);
     private final DataInputDeserializer in = new DataInputDeserializer();
     private AlignedWindow window;
@@ -96,6 +106,25 @@ public class OperatorBenchmarks {
         chunkEvent = ModalityEvent.of(chunk);
         eventSerializer =
                 TypeInformation.of(ModalityEvent.class)
+                        .createSerializer(new SerializerConfigImpl());
+        pojoEventSerializer =
+                new PojoSerializer<>(
+                        ModalityEvent.class,
+                        new TypeSerializer<?>[] {
+                            new AvroSerializer<>(AudioChunk.class),
+                            new AvroSerializer<>(io.avfuse.schemas.TextEvent.class),
+                            new AvroSerializer<>(VideoFrame.class)
+                        },
+                        new java.lang.reflect.Field[] {
+                            ModalityEvent.class.getField("audio"),
+                            ModalityEvent.class.getField("text"),
+                            ModalityEvent.class.getField("video")
+                        },
+                        new SerializerConfigImpl());
+        pending = AlignFixtures.pendingWindow("cam-0");
+        pendingSerializer = new PendingWindowSerializer();
+        pojoPendingSerializer =
+                TypeInformation.of(PendingWindow.class)
                         .createSerializer(new SerializerConfigImpl());
         window = FusionInferenceTest.window("cam-0", 1, true, true, true);
         windowSerializer = new AvroSerializer<>(AlignedWindow.class);
@@ -145,6 +174,77 @@ public class OperatorBenchmarks {
         eventSerializer.serialize(chunkEvent, out);
         in.setBuffer(out.getSharedBuffer(), 0, out.length());
         return eventSerializer.deserialize(in);
+    }
+
+    /**
+     * {@link #networkRoundTripAudioEvent} through Flink's POJO serializer, as before issue 9's
+     * third round.
+     */
+    @Benchmark
+    public ModalityEvent networkRoundTripAudioEventPojo() throws Exception {
+        out.clear();
+        pojoEventSerializer.serialize(chunkEvent, out);
+        in.setBuffer(out.getSharedBuffer(), 0, out.length());
+        return pojoEventSerializer.deserialize(in);
+    }
+
+    /**
+     * Copy-on-write of one pending window (25 frames, 1 s of audio): what the heap backend does to
+     * each of a stream's pending windows on its first access after a checkpoint.
+     */
+    @Benchmark
+    public PendingWindow copyPendingWindow() {
+        return pendingSerializer.copy(pending);
+    }
+
+    /** {@link #copyPendingWindow} with Flink's POJO serializer, as before issue 9's third round. */
+    @Benchmark
+    public PendingWindow copyPendingWindowPojo() {
+        return pojoPendingSerializer.copy(pending);
+    }
+
+    /**
+     * One pending window written into a checkpoint stream: a {@code DataOutputStream} over a
+     * buffered stream, as Flink's heap snapshot writes to {@code FsCheckpointStateOutputStream}.
+     */
+    @Benchmark
+    public int writePendingWindow() throws Exception {
+        checkpointBytes.reset();
+        pendingSerializer.serialize(pending, checkpointStream);
+        return checkpointBytes.size();
+    }
+
+    /** {@link #writePendingWindow} with Flink's POJO serializer, as before. */
+    @Benchmark
+    public int writePendingWindowPojo() throws Exception {
+        checkpointBytes.reset();
+        pojoPendingSerializer.serialize(pending, checkpointStream);
+        return checkpointBytes.size();
+    }
+
+    /** An unsynchronized in-memory stream, like the checkpoint stream's own write buffer. */
+    private static final class CheckpointBytes extends java.io.OutputStream {
+        private byte[] buf = new byte[128 * 1024];
+        private int size;
+
+        @Override
+        public void write(int b) {
+            buf[size++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            System.arraycopy(b, off, buf, size, len);
+            size += len;
+        }
+
+        void reset() {
+            size = 0;
+        }
+
+        int size() {
+            return size;
+        }
     }
 
     /** What object reuse saves per window between the aligner and inference: Flink's deep copy. */
