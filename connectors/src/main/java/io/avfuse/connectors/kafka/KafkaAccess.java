@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Turns Kafka's authentication failures into one avfuse-level sentence, and checks up front that a
@@ -127,6 +128,13 @@ public final class KafkaAccess {
     }
 
     private static KafkaAccessException failure(Throwable cause, KafkaConnection kafka) {
+        if (cause instanceof UnknownTopicOrPartitionException) {
+            return new KafkaAccessException(
+                    "a topic does not exist at "
+                            + kafka.bootstrapServers()
+                            + ": "
+                            + cause.getMessage());
+        }
         Optional<String> auth = authenticationFailure(cause, kafka);
         return auth.map(message -> new KafkaAccessException(message, true))
                 .orElseGet(
