@@ -23,7 +23,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 /**
  * Turns Kafka's authentication failures into one avfuse-level sentence, and checks up front that a
  * connection's credentials are accepted, so that a wrong password ends a command at start with that
- * sentence instead of retry loops, restarts or stack traces.
+ * sentence instead of retry loops, restarts or stack traces; and reads topics' partition counts
+ * with the same properties and failures.
  *
  * <p>{@code KafkaAccess.check(connection, Duration.ofSeconds(30));}
  */
