@@ -89,7 +89,9 @@ public final class DeadLetterSplitter<T> extends ProcessFunction<Either<DeadLett
         SingleOutputStreamOperator<T> records =
                 decoded.process(new DeadLetterSplitter<T>(counted), type)
                         .name("split-" + name)
-                        .uid("split-" + name + "-v1");
+                        .uid("split-" + name + "-v1")
+                        // Chained to the source, also where it runs fewer subtasks than the job.
+                        .setParallelism(decoded.getParallelism());
         return new Split<>(records, records.getSideOutput(DEAD_LETTERS));
     }
 }

@@ -1,21 +1,30 @@
 package io.avfuse.connectors.kafka;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Turns Kafka's authentication failures into one avfuse-level sentence, and checks up front that a
  * connection's credentials are accepted, so that a wrong password ends a command at start with that
- * sentence instead of retry loops, restarts or stack traces.
+ * sentence instead of retry loops, restarts or stack traces; and reads topics' partition counts
+ * with the same properties and failures.
  *
  * <p>{@code KafkaAccess.check(connection, Duration.ofSeconds(30));}
  */
@@ -63,6 +72,41 @@ public final class KafkaAccess {
      *     {@code timeout}
      */
     public static void check(KafkaConnection kafka, Duration timeout) {
+        ask(
+                kafka,
+                timeout,
+                (admin, millis) ->
+                        admin.describeCluster(new DescribeClusterOptions().timeoutMs(millis))
+                                .nodes());
+    }
+
+    /**
+     * The number of partitions of each of {@code topics}.
+     *
+     * @throws KafkaAccessException when a topic does not exist, authentication fails, or the
+     *     cluster does not answer within {@code timeout}
+     */
+    public static Map<String, Integer> partitionCounts(
+            KafkaConnection kafka, Collection<String> topics, Duration timeout) {
+        Map<String, TopicDescription> described =
+                ask(
+                        kafka,
+                        timeout,
+                        (admin, millis) ->
+                                admin.describeTopics(
+                                                topics,
+                                                new DescribeTopicsOptions().timeoutMs(millis))
+                                        .allTopicNames());
+        Map<String, Integer> counts = new HashMap<>();
+        described.forEach((topic, d) -> counts.put(topic, d.partitions().size()));
+        return counts;
+    }
+
+    /** One admin request with {@code kafka}'s properties, its failures turned into sentences. */
+    private static <R> R ask(
+            KafkaConnection kafka,
+            Duration timeout,
+            BiFunction<Admin, Integer, KafkaFuture<R>> request) {
         Properties props = kafka.clientProperties();
         int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
         props.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, String.valueOf(millis));
@@ -70,9 +114,7 @@ public final class KafkaAccess {
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
                 String.valueOf(Math.min(millis, 10_000)));
         try (Admin admin = Admin.create(props)) {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs(millis))
-                    .nodes()
-                    .get(millis + 1000L, TimeUnit.MILLISECONDS);
+            return request.apply(admin, millis).get(millis + 1000L, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw failure(e.getCause(), kafka);
         } catch (TimeoutException e) {
@@ -87,6 +129,13 @@ public final class KafkaAccess {
     }
 
     private static KafkaAccessException failure(Throwable cause, KafkaConnection kafka) {
+        if (cause instanceof UnknownTopicOrPartitionException) {
+            return new KafkaAccessException(
+                    "a topic does not exist at "
+                            + kafka.bootstrapServers()
+                            + ": "
+                            + cause.getMessage());
+        }
         Optional<String> auth = authenticationFailure(cause, kafka);
         return auth.map(message -> new KafkaAccessException(message, true))
                 .orElseGet(

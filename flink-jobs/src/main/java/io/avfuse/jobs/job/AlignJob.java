@@ -115,7 +115,12 @@ public final class AlignJob implements Callable<Integer> {
         configure(env, cfg);
         KafkaInputs in = kafkaSources(cfg, bounded);
         sinks(
-                AlignmentPipeline.define(env, cfg, in.video(), in.audio(), in.text()),
+                AlignmentPipeline.define(
+                        env,
+                        SourceParallelism.fitToPartitions(cfg),
+                        in.video(),
+                        in.audio(),
+                        in.text()),
                 cfg,
                 cfg.kafka());
     }

@@ -135,17 +135,20 @@ public final class AlignmentPipeline {
                         .map(ModalityEvent::of)
                         .returns(eventType)
                         .name("video-events")
+                        .setParallelism(v.records().getParallelism())
                         .uid("video-events-v1")
                         .union(
                                 a.records()
                                         .map(ModalityEvent::of)
                                         .returns(eventType)
                                         .name("audio-events")
+                                        .setParallelism(a.records().getParallelism())
                                         .uid("audio-events-v1"),
                                 t.records()
                                         .map(ModalityEvent::of)
                                         .returns(eventType)
                                         .name("text-events")
+                                        .setParallelism(t.records().getParallelism())
                                         .uid("text-events-v1"));
 
         RejectedRecords rejections =
@@ -205,8 +208,9 @@ public final class AlignmentPipeline {
             watermarks =
                     watermarks.withWatermarkAlignment(ALIGNMENT_GROUP, drift, ALIGNMENT_UPDATE);
         }
-        DataStream<Either<DeadLetter, T>> stream =
+        SingleOutputStreamOperator<Either<DeadLetter, T>> stream =
                 env.fromSource(source, watermarks, name + "-source").uid(name + "-source-v1");
+        config.sourceParallelism(modality).ifPresent(stream::setParallelism);
         return DeadLetterSplitter.split(
                 stream, recordClass, name, new FutureRecordCounter(modality));
     }

@@ -156,6 +156,7 @@ public final class FuseJob implements Callable<Integer> {
             StreamExecutionEnvironment env, JobConfig cfg, boolean bounded) {
         AlignJob.configure(env, cfg);
         AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg, bounded);
-        sinks(define(env, cfg, in.video(), in.audio(), in.text()), cfg, cfg.kafka());
+        JobConfig fitted = SourceParallelism.fitToPartitions(cfg);
+        sinks(define(env, fitted, in.video(), in.audio(), in.text()), cfg, cfg.kafka());
     }
 }

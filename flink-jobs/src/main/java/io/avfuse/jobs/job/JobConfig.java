@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -27,10 +28,15 @@ import org.apache.flink.configuration.YamlParserUtils;
 public final class JobConfig {
     private final Configuration conf;
     private final Properties kafkaProperties;
+    private final Map<Modality, Integer> sourceParallelism;
 
-    private JobConfig(Configuration conf, Properties kafkaProperties) {
+    private JobConfig(
+            Configuration conf,
+            Properties kafkaProperties,
+            Map<Modality, Integer> sourceParallelism) {
         this.conf = conf;
         this.kafkaProperties = kafkaProperties;
+        this.sourceParallelism = Map.copyOf(sourceParallelism);
     }
 
     public static JobConfig defaults() {
@@ -99,7 +105,7 @@ public final class JobConfig {
                         ex);
             }
         }
-        JobConfig config = new JobConfig(conf, kafka);
+        JobConfig config = new JobConfig(conf, kafka, Map.of());
         config.alignerConfig(); // range checks name the offending values
         config.kafka(); // a missing or unreadable kafka.config-file fails here, naming it
         for (ConfigOption<Duration> positive :
@@ -136,7 +142,7 @@ public final class JobConfig {
         return conf.get(option);
     }
 
-    public <T> java.util.Optional<T> getOptional(ConfigOption<T> option) {
+    public <T> Optional<T> getOptional(ConfigOption<T> option) {
         return conf.getOptional(option);
     }
 
@@ -180,6 +186,19 @@ public final class JobConfig {
             case AUDIO -> get(JobOptions.OUT_OF_ORDER_AUDIO);
             case TEXT, METADATA -> get(JobOptions.OUT_OF_ORDER_TEXT);
         };
+    }
+
+    /**
+     * A copy whose input sources run on the given number of subtasks instead of {@code
+     * job.parallelism} ({@link SourceParallelism}: no more than their topics have partitions).
+     */
+    public JobConfig withSourceParallelism(Map<Modality, Integer> parallelism) {
+        return new JobConfig(conf, kafkaProperties, parallelism);
+    }
+
+    /** The parallelism of {@code m}'s source when it differs from the job's. */
+    public Optional<Integer> sourceParallelism(Modality m) {
+        return Optional.ofNullable(sourceParallelism.get(m));
     }
 
     /** Help text listing every option with its default and description. */

@@ -119,9 +119,9 @@ public final class JobOptions {
                                     + " failover, or busy with its first fetch under load, is"
                                     + " then not declared idle, so the other modalities cannot"
                                     + " close its windows without it. The price: a subtask"
-                                    + " whose partition is empty, or that has none (parallelism"
-                                    + " above the partition count), holds the windows this long"
-                                    + " after every (re)start. Keep it above the time a failover"
+                                    + " whose partition is empty holds the windows this long"
+                                    + " after every (re)start (no source subtask is left without"
+                                    + " a partition: see job.parallelism). Keep it above the time a failover"
                                     + " takes to resume the sources (16-29 s measured for a"
                                     + " TaskManager loss on a loaded machine) and, in windows,"
                                     + " below align.max-pending-windows (docs/reliability.md).");
@@ -247,7 +247,18 @@ public final class JobOptions {
 
     // --- Job ---------------------------------------------------------------------------------
     public static final ConfigOption<Integer> PARALLELISM =
-            key("job.parallelism").intType().defaultValue(1);
+            key("job.parallelism")
+                    .intType()
+                    .defaultValue(1)
+                    .withDescription(
+                            "Subtasks per operator. Each Kafka source (with its decoding) runs on"
+                                    + " at most as many subtasks as its topic has partitions when"
+                                    + " the job is submitted, so that none waits without a"
+                                    + " partition (watermarks.idleness.startup); partitions added"
+                                    + " later are read by the existing subtasks (partition"
+                                    + " discovery), and a rescale or resubmission uses more. If"
+                                    + " the counts cannot be read, every source runs this many"
+                                    + " (logged as a warning).");
     public static final ConfigOption<Integer> RESTART_ATTEMPTS =
             key("job.restart-attempts")
                     .intType()

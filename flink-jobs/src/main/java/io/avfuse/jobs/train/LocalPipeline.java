@@ -38,9 +38,6 @@ public final class LocalPipeline {
                 "align.tolerance.metadata=0s",
                 "watermarks.out-of-orderness.text=0s",
                 "watermarks.idleness=2s",
-                // One partition per topic and two subtasks: the subtask without a partition
-                // would hold every window for the job's 30 s start-up bound.
-                "watermarks.idleness.startup=2s",
                 "align.idle-flush=1s");
     }
 

@@ -63,8 +63,8 @@ public final class FuseJobSettings {
                 .set("inference.max-wait", "100ms")
                 .set("watermarks.idleness", "1s")
                 // The job's start-up bound (30 s) would hold every window for that long behind
-                // the empty text partitions and the subtasks without a partition; tests about
-                // the start and restarts (HostileInputITCase) use it, the others do not.
+                // the empty text partitions; tests about the start and restarts
+                // (HostileInputITCase) use it, the others do not.
                 .set("watermarks.idleness.startup", "1s")
                 .set("job.parallelism", 2)
                 .set("job.checkpoint-interval", "500ms");

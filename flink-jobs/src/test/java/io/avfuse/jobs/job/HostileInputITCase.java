@@ -222,8 +222,8 @@ class HostileInputITCase {
                         // bound (with 5 s idleness from the start, one run at load 30 lost a
                         // second of video and audio of every stream to lateness; with 1 s a
                         // backlog stalled for a second counts as idle, see docs/reliability.md).
-                        // The video and audio subtask without a partition holds the windows for
-                        // the start-up bound.
+                        // Video and audio (one partition each) run one source subtask, so none
+                        // holds the windows for the start-up bound (SourceParallelism).
                         .set(
                                 "watermarks.idleness",
                                 JobOptions.IDLENESS.defaultValue().toMillis() + "ms")

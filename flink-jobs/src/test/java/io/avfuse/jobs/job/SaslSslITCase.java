@@ -9,6 +9,7 @@ import io.avfuse.connectors.kafka.KafkaConnection;
 import io.avfuse.connectors.kafka.TopicReader;
 import io.avfuse.connectors.serde.RecordType;
 import io.avfuse.connectors.serde.WireFormat;
+import io.avfuse.jobs.align.Modality;
 import io.avfuse.jobs.dashboard.Dashboard;
 import io.avfuse.jobs.dashboard.DashboardCommand;
 import io.avfuse.jobs.model.FusionInferenceTest;
@@ -184,6 +185,14 @@ class SaslSslITCase {
         assertThat(ingest.out()).contains("stream sasl-cam: 32 frames");
 
         Path model = FusionInferenceTest.savedModel(tmp, 16, List.of("video", "audio"));
+        // The partition lookup speaks SASL_SSL with the job's client config: one partition each,
+        // so one source subtask each at parallelism 2 (a failed lookup would leave them at 2).
+        JobConfig twoSubtasks =
+                FuseJobSettings.of(KAFKA.bootstrapServers(), topics, model)
+                        .set("kafka.config-file", clientConfig)
+                        .config();
+        assertThat(SourceParallelism.fitToPartitions(twoSubtasks).sourceParallelism(Modality.TEXT))
+                .contains(1);
         JobClient job =
                 FuseJobSettings.of(KAFKA.bootstrapServers(), topics, model)
                         .set("kafka.config-file", clientConfig)
