@@ -10,6 +10,7 @@ import io.avfuse.connectors.serde.RecordType;
 import io.avfuse.connectors.serde.WireFormat;
 import io.avfuse.connectors.testing.KafkaTestClients;
 import io.avfuse.jobs.job.FuseJobSettings;
+import io.avfuse.jobs.job.JobRest;
 import io.avfuse.jobs.model.FusionInferenceTest;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.FrameEncoding;
@@ -42,7 +43,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -61,13 +61,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DashboardITCase {
     @RegisterExtension static final KafkaBrokerExtension KAFKA = KafkaBrokerExtension.shared();
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = JobRest.miniCluster();
 
     private static final List<String> STREAMS = List.of("cam-a", "cam-b", "cam-c");
     private static final int SECONDS = 6;

@@ -46,8 +46,20 @@ public final class JobRest {
      * among them) are fetched at most 0.5 s old: for tests that wait on metric values.
      */
     static MiniClusterExtension miniClusterWithFreshMetrics() {
-        Configuration c = loopbackRest();
+        Configuration c = new Configuration();
         c.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
+        return miniCluster(c);
+    }
+
+    /** The ITCases' MiniCluster: one TaskManager with two slots, REST on loopback. */
+    public static MiniClusterExtension miniCluster() {
+        return miniCluster(new Configuration());
+    }
+
+    /** {@link #miniCluster()} with {@code extra} settings on top (metric reporters, fetch rate). */
+    public static MiniClusterExtension miniCluster(Configuration extra) {
+        Configuration c = loopbackRest();
+        c.addAll(extra);
         return new MiniClusterExtension(
                 new MiniClusterResourceConfiguration.Builder()
                         .setConfiguration(c)

@@ -24,7 +24,6 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,16 +50,9 @@ class PrometheusMetricsITCase {
 
     @RegisterExtension
     static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(
-                                    LoopbackPrometheusReporterFactory.configure(
-                                            new Configuration(),
-                                            "127.0.0.1",
-                                            Integer.toString(REPORTER_PORT)))
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+            JobRest.miniCluster(
+                    LoopbackPrometheusReporterFactory.configure(
+                            new Configuration(), "127.0.0.1", Integer.toString(REPORTER_PORT)));
 
     private static PrometheusProcess prometheus;
 

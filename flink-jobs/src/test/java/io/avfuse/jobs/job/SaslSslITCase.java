@@ -35,11 +35,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
-import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.InjectClusterRESTAddress;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.logging.log4j.Level;
@@ -75,14 +72,7 @@ class SaslSslITCase {
     static final KafkaBrokerExtension KAFKA =
             KafkaBrokerExtension.dedicated(KafkaBroker.builder().scramUser(USER, PASSWORD));
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setConfiguration(loopbackRest())
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = JobRest.miniCluster();
 
     private static final StringWriter LOG = new StringWriter();
     private static Appender capture;
@@ -90,13 +80,6 @@ class SaslSslITCase {
     private static Level kafkaLevel;
 
     @TempDir Path tmp;
-
-    private static Configuration loopbackRest() {
-        Configuration conf = new Configuration();
-        conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
-        conf.set(RestOptions.ADDRESS, "127.0.0.1");
-        return conf;
-    }
 
     /** Every log event at INFO and above goes to {@link #LOG}; the console keeps WARN. */
     @BeforeAll
