@@ -100,49 +100,27 @@ public final class EndToEndBenchmark {
             double[] called = new double[repeats];
             double[][] scaled = new double[parallelisms.length][repeats];
             double[] e2eBefore = new double[repeats];
-            for (int r = 0; r < repeats; r++) {
-                for (int i = 1; i < parallelisms.length; i++) {
-                    scaled[i][r] =
+            EndToEndRun run =
+                    (round, parallelism, variant) ->
                             endToEnd(
                                     bootstrap,
                                     model,
                                     batch,
-                                    r,
-                                    parallelisms[i],
+                                    round,
+                                    parallelism,
                                     windows.size(),
-                                    List.of())[0];
+                                    variant);
+            for (int r = 0; r < repeats; r++) {
+                for (int i = 1; i < parallelisms.length; i++) {
+                    scaled[i][r] = run.at(r, parallelisms[i], List.of())[0];
                 }
                 // The A/B's two variants take turns going first.
                 if (!before.isEmpty() && r % 2 == 0) {
-                    e2eBefore[r] =
-                            endToEnd(
-                                    bootstrap,
-                                    model,
-                                    batch,
-                                    r,
-                                    parallelisms[0],
-                                    windows.size(),
-                                    before)[0];
+                    e2eBefore[r] = run.at(r, parallelisms[0], before)[0];
                 }
-                double[] job =
-                        endToEnd(
-                                bootstrap,
-                                model,
-                                batch,
-                                r,
-                                parallelisms[0],
-                                windows.size(),
-                                List.of());
+                double[] job = run.at(r, parallelisms[0], List.of());
                 if (!before.isEmpty() && r % 2 == 1) {
-                    e2eBefore[r] =
-                            endToEnd(
-                                    bootstrap,
-                                    model,
-                                    batch,
-                                    r,
-                                    parallelisms[0],
-                                    windows.size(),
-                                    before)[0];
+                    e2eBefore[r] = run.at(r, parallelisms[0], before)[0];
                 }
                 e2e[r] = job[0];
                 scaled[0][r] = job[0];
@@ -274,6 +252,11 @@ public final class EndToEndBenchmark {
     }
 
     /** Windows/s of the job's steady output, the windows predicted, their mean batch size. */
+    /** One end-to-end job run of the benchmark's fixture (see {@link #endToEnd}). */
+    private interface EndToEndRun {
+        double[] at(int round, int parallelism, List<String> variant) throws Exception;
+    }
+
     private static double[] endToEnd(
             String bootstrap,
             Path model,
