@@ -12,6 +12,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_packet;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_frame;
 import static org.bytedeco.ffmpeg.global.avutil.AVCOL_RANGE_JPEG;
+import static org.bytedeco.ffmpeg.global.avutil.AV_OPT_SEARCH_CHILDREN;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUVJ420P;
 import static org.bytedeco.ffmpeg.global.avutil.FF_QP2LAMBDA;
@@ -28,6 +29,7 @@ import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 import java.nio.ByteBuffer;
 import java.util.Locale;
+import java.util.Map;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
@@ -66,6 +68,7 @@ public final class JpegEncoder implements AutoCloseable {
 
     private final int qscale;
     private final Huffman huffman;
+    private final Map<String, String> codecOptions;
     private AVCodecContext context;
     private AVFrame yuv;
     private AVPacket packet;
@@ -81,11 +84,17 @@ public final class JpegEncoder implements AutoCloseable {
      * @param huffman standard or per-image Huffman tables
      */
     public JpegEncoder(int qscale, Huffman huffman) {
+        this(qscale, huffman, Map.of());
+    }
+
+    /** With further MJPEG encoder options ({@code dct=int}...), for benchmarks of them. */
+    JpegEncoder(int qscale, Huffman huffman, Map<String, String> codecOptions) {
         if (qscale < 2 || qscale > 31) {
             throw new IllegalArgumentException("JPEG qscale must be 2..31, got " + qscale);
         }
         this.qscale = qscale;
         this.huffman = huffman;
+        this.codecOptions = Map.copyOf(codecOptions);
     }
 
     /** The JPEG bytes of a packed RGB24 image whose rows are {@code stride} bytes apart. */
@@ -172,6 +181,11 @@ public final class JpegEncoder implements AutoCloseable {
         context.global_quality(FF_QP2LAMBDA * qscale);
         context.thread_count(1);
         check(av_opt_set(context.priv_data(), "huffman", huffman.option(), 0), "set huffman");
+        for (Map.Entry<String, String> option : codecOptions.entrySet()) {
+            check(
+                    av_opt_set(context, option.getKey(), option.getValue(), AV_OPT_SEARCH_CHILDREN),
+                    "set " + option.getKey());
+        }
         check(
                 avcodec_open2(context, codec, (org.bytedeco.ffmpeg.avutil.AVDictionary) null),
                 "open MJPEG encoder");

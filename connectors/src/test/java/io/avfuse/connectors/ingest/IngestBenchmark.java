@@ -212,7 +212,7 @@ public final class IngestBenchmark {
         }
     }
 
-    private static String loadAverage() throws java.io.IOException {
+    static String loadAverage() throws java.io.IOException {
         String[] parts =
                 java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
         return parts[0] + " " + parts[1] + " " + parts[2];
@@ -274,7 +274,7 @@ public final class IngestBenchmark {
         return new Run(seconds, cpuSeconds, size.find() ? Long.parseLong(size.group(1)) : 0);
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         sorted.sort(null);
         int n = sorted.size();
