@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  *
  * <p>With {@code -Davfuse.p4.variants="--decode-threads 0;--decode-threads 1"} it is an A/B of
  * ingest options instead: each round runs ffmpeg, then a dry-run per variant (the shared options
- * plus the variant's), in an order that rotates from round to round; no Kafka.
+ * plus the variant's), in an order that rotates from round to round; no Kafka, unless {@code
+ * -Davfuse.p4.kafka=true}: then every variant publishes to one local broker, new topics per run.
  */
 public final class IngestBenchmark {
     private static final Pattern RTIME = Pattern.compile("rtime=([0-9.]+)s");
@@ -61,22 +62,10 @@ public final class IngestBenchmark {
         List<Double> kafka = new ArrayList<>();
         try (KafkaBroker broker = KafkaBroker.builder().build().start()) {
             for (int round = 0; round <= rounds; round++) {
-                String topicSuffix = "-bench-" + round;
-                broker.createTopics(
-                        1, (short) 1, "v" + topicSuffix, "a" + topicSuffix, "t" + topicSuffix);
+                List<String> publish = newTopics(broker, "-bench-" + round);
                 double[] ff = ffmpeg(file);
                 double dry = ingest(file, frames, options, List.of("--dry-run")).seconds();
-                double published =
-                        ingest(
-                                        file,
-                                        frames,
-                                        options,
-                                        List.of(
-                                                "--bootstrap-servers", broker.bootstrapServers(),
-                                                "--video-topic", "v" + topicSuffix,
-                                                "--audio-topic", "a" + topicSuffix,
-                                                "--text-topic", "t" + topicSuffix))
-                                .seconds();
+                double published = ingest(file, frames, options, publish).seconds();
                 System.out.printf(
                         Locale.ROOT,
                         "%s ffmpeg rtime %.3f s (wall %.3f s), ingest dry-run %.3f s, ingest+Kafka"
@@ -131,6 +120,16 @@ public final class IngestBenchmark {
                 kafkaFps / ffFps);
     }
 
+    /** Creates the three topics for one ingest and returns the options that publish to them. */
+    private static List<String> newTopics(KafkaBroker broker, String suffix) {
+        broker.createTopics(1, (short) 1, "v" + suffix, "a" + suffix, "t" + suffix);
+        return List.of(
+                "--bootstrap-servers", broker.bootstrapServers(),
+                "--video-topic", "v" + suffix,
+                "--audio-topic", "a" + suffix,
+                "--text-topic", "t" + suffix);
+    }
+
     private static int frameCount(String file) throws Exception {
         return Integer.parseInt(
                 IngestFixtures.ffprobe(
@@ -138,10 +137,30 @@ public final class IngestBenchmark {
                         java.nio.file.Path.of(file)));
     }
 
-    /** Dry-run fps of each option variant against ffmpeg's decode fps, alternated in one run. */
+    /**
+     * Dry-run fps of each option variant against ffmpeg's decode fps, alternated in one run; with
+     * {@code -Davfuse.p4.kafka=true} each variant publishes to a real local broker instead.
+     */
     private static void compareVariants(
             String file, int rounds, List<String> options, List<String> variants) throws Exception {
+        if (!Boolean.getBoolean("avfuse.p4.kafka")) {
+            compareVariants(file, rounds, options, variants, null);
+            return;
+        }
+        try (KafkaBroker broker = KafkaBroker.builder().build().start()) {
+            compareVariants(file, rounds, options, variants, broker);
+        }
+    }
+
+    private static void compareVariants(
+            String file,
+            int rounds,
+            List<String> options,
+            List<String> variants,
+            KafkaBroker broker)
+            throws Exception {
         int frames = frameCount(file);
+        String mode = broker == null ? "dry-run" : "Kafka";
         List<Double> ffmpegRtime = new ArrayList<>();
         List<List<Double>> seconds = new ArrayList<>();
         variants.forEach(v -> seconds.add(new ArrayList<>()));
@@ -150,6 +169,15 @@ public final class IngestBenchmark {
         long[] bytesPerFrame = new long[variants.size()];
         String loadBefore = loadAverage();
         for (int round = 0; round <= rounds; round++) {
+            // Topics made before ffmpeg runs: a producer that starts while a new partition's
+            // leader is still being elected can stall (see the stack notes).
+            List<List<String>> sinks = new ArrayList<>();
+            for (int i = 0; i < variants.size(); i++) {
+                sinks.add(
+                        broker == null
+                                ? List.of("--dry-run")
+                                : newTopics(broker, "-bench-" + round + "-" + i));
+            }
             double[] ff = ffmpeg(file);
             StringBuilder line =
                     new StringBuilder(
@@ -164,7 +192,7 @@ public final class IngestBenchmark {
                 int i = (round + k) % variants.size();
                 List<String> all = new ArrayList<>(options);
                 all.addAll(Arrays.asList(variants.get(i).trim().split("\\s+")));
-                runs[i] = ingest(file, frames, all, List.of("--dry-run"));
+                runs[i] = ingest(file, frames, all, sinks.get(i));
                 bytesPerFrame[i] = runs[i].bytesPerFrame();
             }
             for (int i = 0; i < variants.size(); i++) {
@@ -203,7 +231,8 @@ public final class IngestBenchmark {
             double fps = frames / median(seconds.get(i));
             System.out.printf(
                     Locale.ROOT,
-                    "dry-run [%s]: %7.1f fps  ratio %.2f  CPU %.3f s  %d B per frame%n",
+                    "%s [%s]: %7.1f fps  ratio %.2f  CPU %.3f s  %d B per frame%n",
+                    mode,
                     variants.get(i),
                     fps,
                     fps / ffFps,
