@@ -9,6 +9,7 @@ import io.avfuse.schemas.SampleFormat;
  * @param fps target video frame rate; 0 keeps every frame
  * @param encoding {@code JPEG} or {@code RGB24}
  * @param jpegQscale FFmpeg {@code -q:v} scale, 2 (best) to 31
+ * @param jpegHuffman standard (faster) or per-image (smaller) JPEG Huffman tables
  * @param encodeThreads JPEG encoder threads per input
  * @param sampleRate audio output rate in Hz
  * @param channels audio output channels
@@ -23,6 +24,7 @@ public record IngestSettings(
         double fps,
         FrameEncoding encoding,
         int jpegQscale,
+        JpegEncoder.Huffman jpegHuffman,
         int encodeThreads,
         int sampleRate,
         int channels,

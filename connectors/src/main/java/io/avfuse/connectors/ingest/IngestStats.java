@@ -14,6 +14,7 @@ public final class IngestStats {
     private volatile long audioFrames;
     private volatile long textEvents;
     private volatile long bytes;
+    private volatile long videoBytes;
     private volatile int width;
     private volatile int height;
     private volatile long endNanos;
@@ -29,6 +30,7 @@ public final class IngestStats {
         width = w;
         height = h;
         bytes += size;
+        videoBytes += size;
     }
 
     void audio(int sampleFrames, int size) {
@@ -70,6 +72,12 @@ public final class IngestStats {
         return bytes;
     }
 
+    /** Mean size of a published frame's data (JPEG or raw), in bytes; 0 before the first. */
+    public long bytesPerFrame() {
+        long n = frames;
+        return n == 0 ? 0 : Math.round((double) videoBytes / n);
+    }
+
     public double elapsedSeconds() {
         long end = endNanos == 0 ? System.nanoTime() : endNanos;
         return Math.max(1e-9, (end - startNanos) / 1e9);
@@ -89,12 +97,13 @@ public final class IngestStats {
                 megabytesPerSecond());
     }
 
-    /** The closing summary line. */
+    /** The closing summary line; frame size tells what a topic must hold per frame. */
     public String summary(String encoding) {
+        String perFrame = frames == 0 ? "" : ", " + bytesPerFrame() + " B per frame";
         return String.format(
                 Locale.ROOT,
                 "stream %s: %d frames (%dx%d %s), %.3f s audio in %d chunks, %d text events;"
-                        + " %.1f MB in %.1f s (%.1f fps, %.1f MB/s)",
+                        + " %.1f MB in %.1f s (%.1f fps, %.1f MB/s)%s",
                 streamId,
                 frames,
                 width,
@@ -106,6 +115,7 @@ public final class IngestStats {
                 bytes / 1e6,
                 elapsedSeconds(),
                 frames / elapsedSeconds(),
-                megabytesPerSecond());
+                megabytesPerSecond(),
+                perFrame);
     }
 }

@@ -12,6 +12,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_packet;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_frame;
 import static org.bytedeco.ffmpeg.global.avutil.AVCOL_RANGE_JPEG;
+import static org.bytedeco.ffmpeg.global.avutil.AV_OPT_SEARCH_CHILDREN;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_RGB24;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUVJ420P;
 import static org.bytedeco.ffmpeg.global.avutil.FF_QP2LAMBDA;
@@ -20,12 +21,15 @@ import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_get_buffer;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_make_writable;
 import static org.bytedeco.ffmpeg.global.avutil.av_make_q;
+import static org.bytedeco.ffmpeg.global.avutil.av_opt_set;
 import static org.bytedeco.ffmpeg.global.swscale.SWS_BILINEAR;
 import static org.bytedeco.ffmpeg.global.swscale.sws_freeContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_getCachedContext;
 import static org.bytedeco.ffmpeg.global.swscale.sws_scale;
 
 import java.nio.ByteBuffer;
+import java.util.Locale;
+import java.util.Map;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
@@ -42,11 +46,29 @@ import org.bytedeco.javacpp.PointerPointer;
  * frames in any pixel format (converted and scaled in one swscale pass) or packed RGB24. The
  * context is rebuilt only when the output size changes. Not thread-safe.
  *
- * <p>{@code try (JpegEncoder jpeg = new JpegEncoder(4)) { byte[] b = jpeg.encode(rgb, w, h,
- * stride); }}
+ * <p>{@code try (JpegEncoder jpeg = new JpegEncoder(4, Huffman.DEFAULT)) { byte[] b =
+ * jpeg.encode(rgb, w, h, stride); }}
  */
 public final class JpegEncoder implements AutoCloseable {
+    /**
+     * The entropy coder's tables. Huffman coding is lossless, so both give the same pixels; they
+     * differ in speed and size only.
+     */
+    public enum Huffman {
+        /** The JPEG standard's tables (Annex K): one pass, files about 9 % larger. */
+        DEFAULT,
+        /** Tables fitted to each image: a second pass over it for the smallest file. */
+        OPTIMAL;
+
+        /** The value of FFmpeg's MJPEG {@code huffman} option. */
+        String option() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     private final int qscale;
+    private final Huffman huffman;
+    private final Map<String, String> codecOptions;
     private AVCodecContext context;
     private AVFrame yuv;
     private AVPacket packet;
@@ -59,12 +81,20 @@ public final class JpegEncoder implements AutoCloseable {
 
     /**
      * @param qscale FFmpeg's {@code -q:v} scale: 2 (best) to 31 (smallest)
+     * @param huffman standard or per-image Huffman tables
      */
-    public JpegEncoder(int qscale) {
+    public JpegEncoder(int qscale, Huffman huffman) {
+        this(qscale, huffman, Map.of());
+    }
+
+    /** With further MJPEG encoder options ({@code dct=int}...), for benchmarks of them. */
+    JpegEncoder(int qscale, Huffman huffman, Map<String, String> codecOptions) {
         if (qscale < 2 || qscale > 31) {
             throw new IllegalArgumentException("JPEG qscale must be 2..31, got " + qscale);
         }
         this.qscale = qscale;
+        this.huffman = huffman;
+        this.codecOptions = Map.copyOf(codecOptions);
     }
 
     /** The JPEG bytes of a packed RGB24 image whose rows are {@code stride} bytes apart. */
@@ -150,6 +180,12 @@ public final class JpegEncoder implements AutoCloseable {
         context.flags(context.flags() | AV_CODEC_FLAG_QSCALE);
         context.global_quality(FF_QP2LAMBDA * qscale);
         context.thread_count(1);
+        check(av_opt_set(context.priv_data(), "huffman", huffman.option(), 0), "set huffman");
+        for (Map.Entry<String, String> option : codecOptions.entrySet()) {
+            check(
+                    av_opt_set(context, option.getKey(), option.getValue(), AV_OPT_SEARCH_CHILDREN),
+                    "set " + option.getKey());
+        }
         check(
                 avcodec_open2(context, codec, (org.bytedeco.ffmpeg.avutil.AVDictionary) null),
                 "open MJPEG encoder");

@@ -26,7 +26,7 @@ public final class JpegPool implements AutoCloseable {
     private final List<JpegEncoder> all = new ArrayList<>();
     private final int threads;
 
-    public JpegPool(int threads, int qscale) {
+    public JpegPool(int threads, int qscale, JpegEncoder.Huffman huffman) {
         this.threads = threads;
         this.workers =
                 Executors.newFixedThreadPool(
@@ -39,7 +39,7 @@ public final class JpegPool implements AutoCloseable {
         this.encoders =
                 ThreadLocal.withInitial(
                         () -> {
-                            JpegEncoder e = new JpegEncoder(qscale);
+                            JpegEncoder e = new JpegEncoder(qscale, huffman);
                             synchronized (all) {
                                 all.add(e);
                             }

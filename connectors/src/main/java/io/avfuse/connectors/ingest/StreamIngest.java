@@ -67,7 +67,9 @@ public final class StreamIngest {
 
     /** Runs every pass; {@code progress} sees the stats a few times a second. */
     public IngestStats run(Consumer<IngestStats> progress) throws InterruptedException {
-        try (JpegPool jpeg = new JpegPool(settings.encodeThreads(), settings.jpegQscale())) {
+        try (JpegPool jpeg =
+                new JpegPool(
+                        settings.encodeThreads(), settings.jpegQscale(), settings.jpegHuffman())) {
             long offsetUs = 0;
             for (int pass = 0; settings.passes() == 0 || pass < settings.passes(); pass++) {
                 if (pass > 0) {

@@ -24,11 +24,20 @@ import java.util.regex.Pattern;
  *
  * <p>With {@code -Davfuse.p4.variants="--decode-threads 0;--decode-threads 1"} it is an A/B of
  * ingest options instead: each round runs ffmpeg, then a dry-run per variant (the shared options
- * plus the variant's), in an order that rotates from round to round; no Kafka.
+ * plus the variant's), in an order that rotates from round to round; no Kafka, unless {@code
+ * -Davfuse.p4.kafka=true}: then every variant publishes to one local broker, new topics per run.
  */
 public final class IngestBenchmark {
     private static final Pattern RTIME = Pattern.compile("rtime=([0-9.]+)s");
     private static final Pattern FRAMES = Pattern.compile(": (\\d+) frames");
+    private static final Pattern FRAME_BYTES = Pattern.compile("(\\d+) B per frame");
+
+    /**
+     * One in-process ingest: its wall time, the CPU time of the whole JVM meanwhile (all threads;
+     * on a shared machine it moves less with the other load than wall time does) and the mean size
+     * of its frames.
+     */
+    private record Run(double seconds, double cpuSeconds, long bytesPerFrame) {}
 
     private IngestBenchmark() {}
 
@@ -53,21 +62,10 @@ public final class IngestBenchmark {
         List<Double> kafka = new ArrayList<>();
         try (KafkaBroker broker = KafkaBroker.builder().build().start()) {
             for (int round = 0; round <= rounds; round++) {
-                String topicSuffix = "-bench-" + round;
-                broker.createTopics(
-                        1, (short) 1, "v" + topicSuffix, "a" + topicSuffix, "t" + topicSuffix);
+                List<String> publish = newTopics(broker, "-bench-" + round);
                 double[] ff = ffmpeg(file);
-                double dry = ingest(file, frames, options, List.of("--dry-run"));
-                double published =
-                        ingest(
-                                file,
-                                frames,
-                                options,
-                                List.of(
-                                        "--bootstrap-servers", broker.bootstrapServers(),
-                                        "--video-topic", "v" + topicSuffix,
-                                        "--audio-topic", "a" + topicSuffix,
-                                        "--text-topic", "t" + topicSuffix));
+                double dry = ingest(file, frames, options, List.of("--dry-run")).seconds();
+                double published = ingest(file, frames, options, publish).seconds();
                 System.out.printf(
                         Locale.ROOT,
                         "%s ffmpeg rtime %.3f s (wall %.3f s), ingest dry-run %.3f s, ingest+Kafka"
@@ -122,6 +120,16 @@ public final class IngestBenchmark {
                 kafkaFps / ffFps);
     }
 
+    /** Creates the three topics for one ingest and returns the options that publish to them. */
+    private static List<String> newTopics(KafkaBroker broker, String suffix) {
+        broker.createTopics(1, (short) 1, "v" + suffix, "a" + suffix, "t" + suffix);
+        return List.of(
+                "--bootstrap-servers", broker.bootstrapServers(),
+                "--video-topic", "v" + suffix,
+                "--audio-topic", "a" + suffix,
+                "--text-topic", "t" + suffix);
+    }
+
     private static int frameCount(String file) throws Exception {
         return Integer.parseInt(
                 IngestFixtures.ffprobe(
@@ -129,15 +137,47 @@ public final class IngestBenchmark {
                         java.nio.file.Path.of(file)));
     }
 
-    /** Dry-run fps of each option variant against ffmpeg's decode fps, alternated in one run. */
+    /**
+     * Dry-run fps of each option variant against ffmpeg's decode fps, alternated in one run; with
+     * {@code -Davfuse.p4.kafka=true} each variant publishes to a real local broker instead.
+     */
     private static void compareVariants(
             String file, int rounds, List<String> options, List<String> variants) throws Exception {
+        if (!Boolean.getBoolean("avfuse.p4.kafka")) {
+            compareVariants(file, rounds, options, variants, null);
+            return;
+        }
+        try (KafkaBroker broker = KafkaBroker.builder().build().start()) {
+            compareVariants(file, rounds, options, variants, broker);
+        }
+    }
+
+    private static void compareVariants(
+            String file,
+            int rounds,
+            List<String> options,
+            List<String> variants,
+            KafkaBroker broker)
+            throws Exception {
         int frames = frameCount(file);
+        String mode = broker == null ? "dry-run" : "Kafka";
         List<Double> ffmpegRtime = new ArrayList<>();
         List<List<Double>> seconds = new ArrayList<>();
         variants.forEach(v -> seconds.add(new ArrayList<>()));
+        List<List<Double>> cpu = new ArrayList<>();
+        variants.forEach(v -> cpu.add(new ArrayList<>()));
+        long[] bytesPerFrame = new long[variants.size()];
         String loadBefore = loadAverage();
         for (int round = 0; round <= rounds; round++) {
+            // Topics made before ffmpeg runs: a producer that starts while a new partition's
+            // leader is still being elected can stall (see the stack notes).
+            List<List<String>> sinks = new ArrayList<>();
+            for (int i = 0; i < variants.size(); i++) {
+                sinks.add(
+                        broker == null
+                                ? List.of("--dry-run")
+                                : newTopics(broker, "-bench-" + round + "-" + i));
+            }
             double[] ff = ffmpeg(file);
             StringBuilder line =
                     new StringBuilder(
@@ -146,18 +186,26 @@ public final class IngestBenchmark {
                                     "%s ffmpeg rtime %.3f s",
                                     round == 0 ? "warm-up" : "round " + round,
                                     ff[0]));
-            double[] times = new double[variants.size()];
+            Run[] runs = new Run[variants.size()];
             // Rotate the order so that no variant always runs right after ffmpeg.
             for (int k = 0; k < variants.size(); k++) {
                 int i = (round + k) % variants.size();
                 List<String> all = new ArrayList<>(options);
                 all.addAll(Arrays.asList(variants.get(i).trim().split("\\s+")));
-                times[i] = ingest(file, frames, all, List.of("--dry-run"));
+                runs[i] = ingest(file, frames, all, sinks.get(i));
+                bytesPerFrame[i] = runs[i].bytesPerFrame();
             }
             for (int i = 0; i < variants.size(); i++) {
-                line.append(String.format(Locale.ROOT, ", [%s] %.3f s", variants.get(i), times[i]));
+                line.append(
+                        String.format(
+                                Locale.ROOT,
+                                ", [%s] %.3f s (CPU %.3f s)",
+                                variants.get(i),
+                                runs[i].seconds(),
+                                runs[i].cpuSeconds()));
                 if (round > 0) {
-                    seconds.get(i).add(times[i]);
+                    seconds.get(i).add(runs[i].seconds());
+                    cpu.get(i).add(runs[i].cpuSeconds());
                 }
             }
             if (round > 0) {
@@ -183,14 +231,17 @@ public final class IngestBenchmark {
             double fps = frames / median(seconds.get(i));
             System.out.printf(
                     Locale.ROOT,
-                    "dry-run [%s]: %7.1f fps  ratio %.2f%n",
+                    "%s [%s]: %7.1f fps  ratio %.2f  CPU %.3f s  %d B per frame%n",
+                    mode,
                     variants.get(i),
                     fps,
-                    fps / ffFps);
+                    fps / ffFps,
+                    median(cpu.get(i)),
+                    bytesPerFrame[i]);
         }
     }
 
-    private static String loadAverage() throws java.io.IOException {
+    static String loadAverage() throws java.io.IOException {
         String[] parts =
                 java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
         return parts[0] + " " + parts[1] + " " + parts[2];
@@ -223,14 +274,17 @@ public final class IngestBenchmark {
         return new double[] {Double.parseDouble(m.group(1)), wall};
     }
 
-    /** Seconds for one in-process ingest of {@code file}; checks the frame count. */
-    private static double ingest(
-            String file, int frames, List<String> options, List<String> extra) {
+    /** One in-process ingest of {@code file}; checks the frame count. */
+    private static Run ingest(String file, int frames, List<String> options, List<String> extra) {
         List<String> args = new ArrayList<>(extra);
         args.addAll(options);
         args.addAll(List.of("--progress", "never", "--stream-id", "bench", file));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpuStart = os.getProcessCpuTime();
         long start = System.nanoTime();
         int code =
                 IngestCommand.commandLine()
@@ -238,16 +292,18 @@ public final class IngestBenchmark {
                         .setErr(new PrintWriter(err))
                         .execute(args.toArray(String[]::new));
         double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuSeconds = (os.getProcessCpuTime() - cpuStart) / 1e9;
         Matcher m = FRAMES.matcher(out.toString());
         // Every frame must come through unless the options sample or limit them.
         boolean complete = options.contains("--fps") || options.contains("--duration");
         if (code != 0 || !m.find() || !complete && Integer.parseInt(m.group(1)) != frames) {
             throw new IllegalStateException("ingest failed (" + code + "): " + out + err);
         }
-        return seconds;
+        Matcher size = FRAME_BYTES.matcher(out.toString());
+        return new Run(seconds, cpuSeconds, size.find() ? Long.parseLong(size.group(1)) : 0);
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         sorted.sort(null);
         int n = sorted.size();

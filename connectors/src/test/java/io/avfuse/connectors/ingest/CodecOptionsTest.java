@@ -7,8 +7,11 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code --decode-threads}: parsed, validated and handed to the FFmpeg decoder; opens no media. */
-class DecodeThreadsOptionTest {
+/**
+ * {@code --decode-threads} and {@code --jpeg-huffman}: parsed, validated and handed to the FFmpeg
+ * decoder and JPEG encoder; opens no media.
+ */
+class CodecOptionsTest {
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
 
@@ -56,6 +59,38 @@ class DecodeThreadsOptionTest {
         assertThat(run("--dry-run", "--decode-threads", "-1", "in.mp4")).isEqualTo(2);
 
         assertThat(err.toString()).contains("--decode-threads must be 0", "got -1");
+        assertThat(out.toString()).isEmpty();
+    }
+
+    @Test
+    void helpDescribesTheHuffmanTables() {
+        assertThat(run("--help")).isZero();
+
+        assertThat(out.toString()).contains("--jpeg-huffman=TABLES", "default", "optimal");
+    }
+
+    @Test
+    void standardHuffmanTablesAreTheDefault() {
+        IngestCommand command = parsed("--dry-run", "in.mp4");
+
+        assertThat(command.settings().jpegHuffman()).isEqualTo(JpegEncoder.Huffman.DEFAULT);
+        assertThat(JpegEncoder.Huffman.DEFAULT.option()).isEqualTo("default");
+    }
+
+    @Test
+    void optimalTablesAreChosenByName() {
+        IngestCommand command = parsed("--dry-run", "--jpeg-huffman", "optimal", "in.mp4");
+
+        assertThat(command.settings().jpegHuffman()).isEqualTo(JpegEncoder.Huffman.OPTIMAL);
+        assertThat(JpegEncoder.Huffman.OPTIMAL.option()).isEqualTo("optimal");
+    }
+
+    @Test
+    void unknownHuffmanTablesAreABadOption() {
+        assertThat(run("--dry-run", "--jpeg-huffman", "fast", "in.mp4")).isEqualTo(2);
+
+        assertThat(err.toString())
+                .contains("--jpeg-huffman must be default or optimal", "got fast");
         assertThat(out.toString()).isEmpty();
     }
 }
