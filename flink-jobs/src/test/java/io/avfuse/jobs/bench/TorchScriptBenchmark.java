@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -49,6 +50,7 @@ public final class TorchScriptBenchmark {
     private static final int MEL_FRAMES = 101;
     private static final int TOKENS = 8;
     private static final int META = 2;
+    private static final java.util.Set<String> PYTHON_SETTINGS = new java.util.HashSet<>();
 
     public static void main(String[] args) throws Exception {
         Path pt = Path.of(args[0]);
@@ -73,6 +75,13 @@ public final class TorchScriptBenchmark {
                 "P3 DJL vs Python PyTorch, TorchScript %s, batch %d, %d intra-op threads, %d calls"
                         + " per round, DJL inputs built per call as the job builds them%n",
                 pt.getFileName(), batch, threads, calls);
+        System.out.printf(
+                "  DJL settings: libtorch intra-op %d, inter-op %d, graph optimizer %s, grad"
+                        + " mode %s%n",
+                JniUtils.getNumThreads(),
+                JniUtils.getNumInteropThreads(),
+                System.getProperty("ai.djl.pytorch.graph_optimizer", "true (default)"),
+                JniUtils.isGradMode());
         try (ZooModel<NDList, NDList> model = criteria.loadModel()) {
             ParameterStore ps = new ParameterStore(model.getNDManager(), false);
             float[] frames = filled(batch * K * 3 * SIDE * SIDE, 0.5f);
@@ -143,7 +152,10 @@ public final class TorchScriptBenchmark {
             }
             // -Davfuse.p3.optimizer-ab=true: the job's inputs with libtorch's graph executor
             // optimizer off, in the same rounds (the switch is per thread: set around each call).
-            if (Boolean.getBoolean("avfuse.p3.optimizer-ab")) {
+            boolean optimizerAb = Boolean.getBoolean("avfuse.p3.optimizer-ab");
+            double[] pyOff = new double[rounds];
+            double[] pyOffCpu = new double[rounds];
+            if (optimizerAb) {
                 names.add("optimizer off");
                 variants.add(
                         () -> {
@@ -172,7 +184,20 @@ public final class TorchScriptBenchmark {
                     rates[pick][r] = rate[0];
                     cpuRates[pick][r] = rate[1];
                 }
-                double[] pyRate = python(python, script, pt, batch, threads, calls);
+                double[] pyRate = python(python, script, pt, batch, threads, calls, Map.of());
+                if (optimizerAb) {
+                    double[] off =
+                            python(
+                                    python,
+                                    script,
+                                    pt,
+                                    batch,
+                                    threads,
+                                    calls,
+                                    Map.of("P3_GRAPH_OPTIMIZE", "0"));
+                    pyOff[r] = off[0];
+                    pyOffCpu[r] = off[1];
+                }
                 py[r] = pyRate[0];
                 pyCpu[r] = pyRate[1];
                 StringBuilder others = new StringBuilder();
@@ -191,6 +216,11 @@ public final class TorchScriptBenchmark {
                         rates[0][r] / py[r],
                         cpuRates[0][r] / pyCpu[r],
                         others);
+                if (optimizerAb) {
+                    System.out.printf(
+                            "           Python with the optimizer off %.1f win/s (CPU %.1f)%n",
+                            pyOff[r], pyOffCpu[r]);
+                }
             }
             double[] java = rates[0];
             // -Davfuse.p3.breakdown=true: where one call's time goes, for each way of building
@@ -226,6 +256,20 @@ public final class TorchScriptBenchmark {
                         "-",
                         median(cpuRates[0]),
                         median(cpuRates[v]));
+            }
+            if (optimizerAb) {
+                int off = variants.size() - 1;
+                result(
+                        "optimizer off on both sides: DJL / Python" + b,
+                        "-",
+                        median(rates[off]),
+                        median(pyOff));
+                result(
+                        "CPU time: optimizer off on both sides: DJL / Python" + b,
+                        "-",
+                        median(cpuRates[off]),
+                        median(pyOffCpu));
+                result("Python: optimizer on / off" + b, "-", median(py), median(pyOff));
             }
             if (inputsAb) {
                 result(
@@ -331,9 +375,15 @@ public final class TorchScriptBenchmark {
 
     /** Python's windows per second, of wall-clock time and of its thread's CPU time. */
     private static double[] python(
-            String python, String script, Path pt, int batch, int threads, int calls)
+            String python,
+            String script,
+            Path pt,
+            int batch,
+            int threads,
+            int calls,
+            Map<String, String> env)
             throws Exception {
-        Process p =
+        ProcessBuilder builder =
                 new ProcessBuilder(
                                 List.of(
                                         python,
@@ -342,8 +392,9 @@ public final class TorchScriptBenchmark {
                                         Integer.toString(batch),
                                         Integer.toString(threads),
                                         Integer.toString(calls)))
-                        .redirectErrorStream(true)
-                        .start();
+                        .redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process p = builder.start();
         String result = null;
         StringBuilder all = new StringBuilder();
         try (BufferedReader r =
@@ -353,6 +404,8 @@ public final class TorchScriptBenchmark {
                 all.append(line).append('\n');
                 if (line.startsWith("python ")) {
                     result = line.substring(7).trim();
+                } else if (line.startsWith("settings: ") && PYTHON_SETTINGS.add(line)) {
+                    System.out.println("  Python " + line);
                 }
             }
         }
