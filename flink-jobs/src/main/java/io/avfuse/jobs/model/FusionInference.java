@@ -54,6 +54,11 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
         this.reuseInputBuffers = reuseInputBuffers;
     }
 
+    /** Whether calls keep their input buffers (see {@link #KEPT_INPUT_BUFFERS_PROPERTY}). */
+    boolean keepsInputBuffers() {
+        return reuseInputBuffers;
+    }
+
     @Override
     public void open(String device, int cpuThreads) throws Exception {
         Device d =
