@@ -17,21 +17,56 @@ public final class AudioPreprocessor {
 
     private final int rate;
     private final int length;
+    private final float[] silence;
 
     public AudioPreprocessor(int rate, long windowUs) {
         this.rate = rate;
         this.length = Math.toIntExact(windowUs * rate / 1_000_000L);
+        this.silence = new float[length];
     }
 
     public int length() {
         return length;
     }
 
+    /**
+     * Writes a window of zeros at {@code out}'s position (a window without audio), advancing it.
+     */
+    public void writeSilence(FloatBuffer out) {
+        out.put(silence);
+    }
+
+    /** The window's samples as a new array; {@link #writeInto} writes the same values in place. */
     public Result apply(WindowAudio audio) {
+        float[] mono = new float[length];
+        int nonFinite = writeInto(audio, FloatBuffer.wrap(mono));
+        return new Result(mono, nonFinite);
+    }
+
+    /**
+     * Writes the window's {@link #length()} samples at {@code out}'s position, advancing it, and
+     * returns how many input samples were NaN or infinite. The usual input (mono, at the model's
+     * rate, exactly one window) is one bulk copy into {@code out}, cleaned there: the model's kept
+     * input buffers are filled this way without a float array per window and a second copy
+     * (docs/benchmarks.md, P3, fourth round).
+     */
+    public int writeInto(WindowAudio audio, FloatBuffer out) {
         FloatBuffer f =
                 audio.getSamples().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         int channels = Math.max(1, audio.getChannels());
         int frames = f.remaining() / channels;
+        if (channels == 1 && audio.getSampleRate() == rate && frames == length) {
+            int start = out.position();
+            out.put(f);
+            int nonFinite = 0;
+            for (int i = start; i < start + length; i++) {
+                if (!Float.isFinite(out.get(i))) {
+                    nonFinite++;
+                    out.put(i, 0);
+                }
+            }
+            return nonFinite;
+        }
         // One bulk copy out of the buffer, then plain array loops: reading the (little-endian
         // view of the) buffer sample by sample was the hottest Java frame of the P1 profile.
         float[] mono = new float[frames];
@@ -60,13 +95,12 @@ public final class AudioPreprocessor {
                 mono[i] = sum / channels;
             }
         }
-        return new Result(resample(mono, audio.getSampleRate()), nonFinite);
+        out.put(resample(mono, audio.getSampleRate()));
+        return nonFinite;
     }
 
     private float[] resample(float[] in, int inRate) {
         if (inRate == rate && in.length == length) {
-            // Checked before allocating: zeroing an unused output array per window was this
-            // method's whole cost in the P1 profile (the usual case needs no resampling).
             return in;
         }
         float[] out = new float[length];

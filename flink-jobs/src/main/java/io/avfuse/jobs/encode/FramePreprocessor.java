@@ -5,6 +5,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.util.Iterator;
 import java.util.List;
 import javax.imageio.ImageIO;
@@ -30,16 +31,31 @@ public final class FramePreprocessor {
     private final int k;
     private final int height;
     private final int width;
+    private final float[] emptySlot;
 
     public FramePreprocessor(int k, int height, int width) {
         this.k = k;
         this.height = height;
         this.width = width;
+        this.emptySlot = new float[3 * height * width];
     }
 
+    /** The window's input as new arrays; {@link #writeInto} writes the same values in place. */
     public Result apply(List<WindowFrame> frames) {
         float[] pixels = new float[k * 3 * height * width];
         float[] mask = new float[k];
+        int undecodable = writeInto(frames, FloatBuffer.wrap(pixels), FloatBuffer.wrap(mask));
+        return new Result(pixels, mask, undecodable);
+    }
+
+    /**
+     * Writes the window's {@code K * 3 * H * W} pixels at {@code pixels}' position and its {@code
+     * K} mask values at {@code mask}'s, advancing both, and returns how many frames did not decode.
+     * Every value is written, empty slots as zeros, so the targets may hold an earlier window's
+     * input: the model's kept input buffers are filled this way without a float array per window
+     * and a second copy (docs/benchmarks.md, P3, fourth round).
+     */
+    public int writeInto(List<WindowFrame> frames, FloatBuffer pixels, FloatBuffer mask) {
         int undecodable = 0;
         int slot = 0;
         for (WindowFrame f : frames) {
@@ -51,10 +67,15 @@ public final class FramePreprocessor {
                 undecodable++;
                 continue;
             }
-            resizeInto(decoded.rgb(), decoded.width(), decoded.height(), pixels, slot);
-            mask[slot++] = 1f;
+            resizeInto(decoded.rgb(), decoded.width(), decoded.height(), pixels);
+            mask.put(1f);
+            slot++;
         }
-        return new Result(pixels, mask, undecodable);
+        for (; slot < k; slot++) {
+            pixels.put(emptySlot);
+            mask.put(0f);
+        }
+        return undecodable;
     }
 
     /**
@@ -162,19 +183,21 @@ public final class FramePreprocessor {
         return (a + b - 1) / b;
     }
 
-    private void resizeInto(int[] rgb, int w, int h, float[] out, int slot) {
+    /** One frame's {@code 3 x H x W} floats at {@code out}'s position, which it advances. */
+    private void resizeInto(int[] rgb, int w, int h, FloatBuffer out) {
         int plane = height * width;
-        int base = slot * 3 * plane;
+        int base = out.position();
         for (int y = 0; y < height; y++) {
             int sy = Math.min(h - 1, (int) ((y + 0.5) * h / height));
             for (int x = 0; x < width; x++) {
                 int sx = Math.min(w - 1, (int) ((x + 0.5) * w / width));
                 int p = rgb[sy * w + sx];
-                int i = y * width + x;
-                out[base + i] = ((p >> 16) & 0xFF) / 255f;
-                out[base + plane + i] = ((p >> 8) & 0xFF) / 255f;
-                out[base + 2 * plane + i] = (p & 0xFF) / 255f;
+                int i = base + y * width + x;
+                out.put(i, ((p >> 16) & 0xFF) / 255f);
+                out.put(i + plane, ((p >> 8) & 0xFF) / 255f);
+                out.put(i + 2 * plane, (p & 0xFF) / 255f);
             }
         }
+        out.position(base + 3 * plane);
     }
 }

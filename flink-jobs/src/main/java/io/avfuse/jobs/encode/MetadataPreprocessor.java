@@ -1,5 +1,6 @@
 package io.avfuse.jobs.encode;
 
+import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
 
@@ -27,16 +28,31 @@ public final class MetadataPreprocessor {
         return Math.max(2, 2 * names.size());
     }
 
+    /** The vector as a new array; {@link #writeInto} writes the same values in place. */
     public float[] apply(Map<String, Double> features) {
         float[] v = new float[size()];
-        for (int i = 0; i < names.size(); i++) {
+        writeInto(features, FloatBuffer.wrap(v));
+        return v;
+    }
+
+    /**
+     * Writes the {@link #size()} values at {@code out}'s position, advancing it; every value is
+     * written, so {@code out} may hold an earlier window's.
+     */
+    public void writeInto(Map<String, Double> features, FloatBuffer out) {
+        int base = out.position();
+        int n = names.size();
+        for (int i = 0; i < size(); i++) {
+            out.put(base + i, 0f);
+        }
+        for (int i = 0; i < n; i++) {
             Double x = features == null ? null : features.get(names.get(i));
             if (x == null || !Double.isFinite(x)) {
-                v[names.size() + i] = 1f;
+                out.put(base + n + i, 1f);
             } else {
-                v[i] = (float) Math.max(-clip, Math.min(clip, x));
+                out.put(base + i, (float) Math.max(-clip, Math.min(clip, x)));
             }
         }
-        return v;
+        out.position(base + size());
     }
 }

@@ -30,8 +30,18 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
     private transient ModelDirectory.Loaded loaded;
     private transient WindowBatch batcher;
 
+    /**
+     * JVM-wide switch for {@link #FusionInference(Path)} (the job's, the hot-swap loader's and the
+     * benchmarks' constructor): {@code -Davfuse.model.kept-input-buffers=false} allocates every
+     * call's input buffers anew, the path before the kept buffers, so a benchmark can set both side
+     * by side in one JVM (EndToEndBenchmark's {@code -Davfuse.p1.before}). Default true.
+     */
+    public static final String KEPT_INPUT_BUFFERS_PROPERTY = "avfuse.model.kept-input-buffers";
+
     public FusionInference(Path modelDir) {
-        this(modelDir, true);
+        this(
+                modelDir,
+                Boolean.parseBoolean(System.getProperty(KEPT_INPUT_BUFFERS_PROPERTY, "true")));
     }
 
     /**
@@ -42,6 +52,11 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
     public FusionInference(Path modelDir, boolean reuseInputBuffers) {
         this.modelDir = modelDir.toString();
         this.reuseInputBuffers = reuseInputBuffers;
+    }
+
+    /** Whether calls keep their input buffers (see {@link #KEPT_INPUT_BUFFERS_PROPERTY}). */
+    boolean keepsInputBuffers() {
+        return reuseInputBuffers;
     }
 
     @Override

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.avfuse.jobs.encode.AudioEncoderKind;
 import io.avfuse.jobs.encode.AudioPreprocessor;
 import io.avfuse.jobs.encode.FramePreprocessor;
 import io.avfuse.jobs.encode.LogMelSpectrogram;
@@ -94,32 +95,42 @@ public final class WindowBatch {
 
     public Inputs toInputs(NDManager manager, List<AlignedWindow> windows) {
         // Without kept buffers each call gets new ones, which its tensors then own: the same
-        // allocation DJL makes for a Java array, minus the copy into a flattened array.
+        // allocation DJL makes for a Java array, minus the copy into a flattened array. The
+        // preprocessors write straight into them (no float array per window, no second copy):
+        // every value is written, since a kept buffer still holds the previous call's input.
         TensorBuffers buffers = kept != null ? kept : new TensorBuffers();
         int b = windows.size();
         int k = manifest.frames();
         int pixels = 3 * manifest.height() * manifest.width();
         FloatBuffer allPixels = buffers.floats(PIXELS, b * k * pixels);
-        float[][] frameMask = new float[b][];
-        float[][] mono = new float[b][];
+        FloatBuffer frameMask = buffers.floats(MASK, b * k);
+        // Silero takes Java arrays; the other audio encoders read the waveform from the buffer.
+        boolean audioArrays = manifest.audioEncoder() == AudioEncoderKind.SILERO_VAD;
+        float[][] mono = audioArrays ? new float[b][] : null;
+        FloatBuffer waveform = audioArrays ? null : buffers.floats(AUDIO, b * audio.length());
         int[][] tokens = new int[b][manifest.maxTokens()];
         String[] texts = new String[b];
-        float[][] meta = new float[b][];
+        FloatBuffer meta = buffers.floats(META, b * metadata.size());
         float[][] presence = new float[b][4];
         for (int i = 0; i < b; i++) {
             AlignedWindow w = windows.get(i);
             ModalityPresence p = w.getPresence();
-            FramePreprocessor.Result f = frames.apply(w.getFrames());
-            allPixels.put(f.pixels(), 0, k * pixels);
-            frameMask[i] = f.mask();
+            int maskStart = frameMask.position();
+            frames.writeInto(w.getFrames(), allPixels, frameMask);
             boolean anyFrame = false;
-            for (float m : f.mask()) {
-                anyFrame |= m > 0;
+            for (int j = maskStart; j < maskStart + k; j++) {
+                anyFrame |= frameMask.get(j) > 0;
             }
-            mono[i] =
-                    w.getAudio() == null
-                            ? new float[audio.length()]
-                            : audio.apply(w.getAudio()).samples();
+            if (audioArrays) {
+                mono[i] =
+                        w.getAudio() == null
+                                ? new float[audio.length()]
+                                : audio.apply(w.getAudio()).samples();
+            } else if (w.getAudio() == null) {
+                audio.writeSilence(waveform);
+            } else {
+                audio.writeInto(w.getAudio(), waveform);
+            }
             texts[i] = joined(w.getTexts());
             boolean anyText;
             if (PretrainedEncoders.usesText(manifest)) {
@@ -128,7 +139,7 @@ public final class WindowBatch {
                 tokens[i] = tokens(texts[i]);
                 anyText = tokens[i][0] != 0;
             }
-            meta[i] = metadata.apply(w.getMetadata());
+            metadata.writeInto(w.getMetadata(), meta);
             presence[i][0] = p.getVideo() && anyFrame ? 1 : 0;
             presence[i][1] = p.getAudio() && w.getAudio() != null ? 1 : 0;
             presence[i][2] = p.getText() && anyText ? 1 : 0;
@@ -137,14 +148,12 @@ public final class WindowBatch {
         NDArray pix =
                 buffers.tensor(
                         manager, PIXELS, new Shape(b, k, 3, manifest.height(), manifest.width()));
-        Shape waveform = new Shape(b, audio.length());
+        Shape wave = new Shape(b, audio.length());
         NDArray audioIn =
                 switch (manifest.audioEncoder()) {
-                    case LOG_MEL ->
-                            mel.compute(buffers.floats(manager, AUDIO, mono, waveform))
-                                    .expandDims(1);
+                    case LOG_MEL -> mel.compute(buffers.tensor(manager, AUDIO, wave)).expandDims(1);
                     case SILERO_VAD -> manager.create(pretrained.speech().probabilities(mono));
-                    case WAVEFORM -> buffers.floats(manager, AUDIO, mono, waveform).expandDims(1);
+                    case WAVEFORM -> buffers.tensor(manager, AUDIO, wave).expandDims(1);
                 };
         NDArray textIn =
                 switch (manifest.textEncoder()) {
@@ -160,10 +169,10 @@ public final class WindowBatch {
         return new Inputs(
                 new NDList(
                         pix,
-                        buffers.floats(manager, MASK, frameMask, new Shape(b, k)),
+                        buffers.tensor(manager, MASK, new Shape(b, k)),
                         audioIn,
                         textIn,
-                        buffers.floats(manager, META, meta, new Shape(b, metadata.size())),
+                        buffers.tensor(manager, META, new Shape(b, metadata.size())),
                         buffers.floats(manager, PRESENCE, presence, new Shape(b, 4))),
                 presence);
     }

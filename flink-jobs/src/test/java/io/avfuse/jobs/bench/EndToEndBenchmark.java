@@ -19,7 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
@@ -36,7 +38,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *
  * <p>{@code -Davfuse.p1.before="job.object-reuse=false"} (job options, separated by {@code ;}) adds
  * an A/B: every round also runs the job with those options, in alternating order with the defaults,
- * and the medians of both are printed with their ratio (before/after a change).
+ * and the medians of both are printed with their ratio (before/after a change). An entry {@code
+ * -Dname=value} is a system property set for the before run only, for switches read in the
+ * TaskManager, which is this JVM: {@code
+ * -Davfuse.p1.before="-Davfuse.model.kept-input-buffers=false"}.
  *
  * <p>{@code ./mvnw -q -pl flink-jobs exec:exec -Dexec.executable=java -Dexec.classpathScope=test
  * -Dexec.args="-Xmx3g -cp %classpath io.avfuse.jobs.bench.EndToEndBenchmark 20 120 32 3"}
@@ -278,8 +283,35 @@ public final class EndToEndBenchmark {
                         "model.dir=" + model,
                         "inference.batch-size=" + batch,
                         "inference.max-wait=50ms"));
-        opts.addAll(variant);
+        Map<String, String> properties = new HashMap<>();
+        for (String v : variant) {
+            if (v.startsWith("-D")) {
+                String[] kv = v.substring(2).split("=", 2);
+                properties.put(kv[0], kv.length > 1 ? kv[1] : "true");
+            } else {
+                opts.add(v);
+            }
+        }
         JobConfig cfg = JobConfig.load(null, opts);
+        Map<String, String> saved = new HashMap<>();
+        properties.forEach((k, v) -> saved.put(k, System.setProperty(k, v)));
+        try {
+            return endToEnd(bootstrap, cfg, run, predictions, expected);
+        } finally {
+            saved.forEach(
+                    (k, v) -> {
+                        if (v == null) {
+                            System.clearProperty(k);
+                        } else {
+                            System.setProperty(k, v);
+                        }
+                    });
+        }
+    }
+
+    private static double[] endToEnd(
+            String bootstrap, JobConfig cfg, String run, String predictions, int expected)
+            throws Exception {
         StreamExecutionEnvironment env = env();
         FuseJob.Fused fused = defineFromKafkaCounted(env, cfg);
         FuseJob.sinks(fused, cfg, cfg.kafka());

@@ -17,8 +17,10 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -26,15 +28,17 @@ import java.util.function.Function;
  * torchscript-whole/model.pt}, exported by Debian's python3-torch) called from Java through DJL
  * against Python's PyTorch calling it directly, same batch, same intra-op threads, same constant
  * inputs, alternated round by round (Java in this warm JVM, Python as a child process per round
- * that loads and warms up before it times). The Java side builds its input tensors from Java arrays
- * on every call as the job does ({@link TensorBuffers}, kept between calls, as {@code
- * WindowBatch.reusingInputBuffers()} keeps them for {@code FusionInference}); Python reuses its
- * tensors, so the ratio is conservative for Java. {@code -Davfuse.p3.inputs-ab=true} also times, in
- * the same rounds, the inputs made from Java arrays per call (the job before {@link TensorBuffers})
- * and built once (as Python does); {@code -Davfuse.p3.breakdown=true} adds, per way, the
- * microseconds per call of building the inputs, the forward pass, reading the logits and closing.
- * Rates are per wall-clock second and per second of the calling thread's CPU time (both sides run
- * the model on that thread), the second less sensitive to a loaded machine.
+ * that loads and warms up before it times). The Java side makes its input tensors on every call as
+ * the job does: from the direct buffers ({@link TensorBuffers}) kept between calls, which the job's
+ * preprocessors write into in place ({@code WindowBatch.reusingInputBuffers()}, used by {@code
+ * FusionInference}); neither side times preprocessing. {@code -Davfuse.p3.inputs-ab=true} also
+ * times, in the same rounds, the inputs copied from Java arrays into the kept buffers (the third
+ * round's job), made from Java arrays per call (the job before {@link TensorBuffers}) and built
+ * once (as Python does); {@code -Davfuse.p3.optimizer-ab=true} the job's inputs with libtorch's
+ * graph executor optimizer off; {@code -Davfuse.p3.breakdown=true} adds, per way of building the
+ * inputs, the microseconds per call of building them, the forward pass, reading the logits and
+ * closing. Rates are per wall-clock second and per second of the calling thread's CPU time (both
+ * sides run the model on that thread), the second less sensitive to a loaded machine.
  *
  * <p>{@code java ... io.avfuse.jobs.bench.TorchScriptBenchmark MODEL.pt BATCH THREADS CALLS ROUNDS}
  * (tools/bench/run-all.sh runs it).
@@ -46,6 +50,7 @@ public final class TorchScriptBenchmark {
     private static final int MEL_FRAMES = 101;
     private static final int TOKENS = 8;
     private static final int META = 2;
+    private static final java.util.Set<String> PYTHON_SETTINGS = new java.util.HashSet<>();
 
     public static void main(String[] args) throws Exception {
         Path pt = Path.of(args[0]);
@@ -70,6 +75,13 @@ public final class TorchScriptBenchmark {
                 "P3 DJL vs Python PyTorch, TorchScript %s, batch %d, %d intra-op threads, %d calls"
                         + " per round, DJL inputs built per call as the job builds them%n",
                 pt.getFileName(), batch, threads, calls);
+        System.out.printf(
+                "  DJL settings: libtorch intra-op %d, inter-op %d, graph optimizer %s, grad"
+                        + " mode %s%n",
+                JniUtils.getNumThreads(),
+                JniUtils.getNumInteropThreads(),
+                System.getProperty("ai.djl.pytorch.graph_optimizer", "true (default)"),
+                JniUtils.isGradMode());
         try (ZooModel<NDList, NDList> model = criteria.loadModel()) {
             ParameterStore ps = new ParameterStore(model.getNDManager(), false);
             float[] frames = filled(batch * K * 3 * SIDE * SIDE, 0.5f);
@@ -79,10 +91,30 @@ public final class TorchScriptBenchmark {
             Arrays.fill(tokens, 3);
             float[] meta = filled(batch * META, 0.2f);
             float[] presence = filled(batch * 4, 1f);
-            // The job's way (WindowBatch.reusingInputBuffers, used by FusionInference): the Java
-            // arrays are written into direct buffers kept between calls, which DJL wraps as is.
+            // The job's way since the fourth round (WindowBatch.reusingInputBuffers, used by
+            // FusionInference): the preprocessors write each window's values straight into the
+            // direct buffers kept between calls, which DJL wraps as is. Their writing is the
+            // preprocessing, which neither side times, so the buffers are filled once here and a
+            // call only claims and wraps them.
+            TensorBuffers written = new TensorBuffers();
+            written.floats(0, frames.length).put(frames);
+            written.floats(1, mask.length).put(mask);
+            written.floats(2, mel.length).put(mel);
+            written.ints(3, tokens.length).put(tokens);
+            written.floats(4, meta.length).put(meta);
+            written.floats(5, presence.length).put(presence);
+            Function<NDManager, NDList> writtenInputs =
+                    m ->
+                            new NDList(
+                                    claimed(written, m, 0, new Shape(batch, K, 3, SIDE, SIDE)),
+                                    claimed(written, m, 1, new Shape(batch, K)),
+                                    claimed(written, m, 2, new Shape(batch, 1, MELS, MEL_FRAMES)),
+                                    claimedInts(written, m, 3, new Shape(batch, TOKENS)),
+                                    claimed(written, m, 4, new Shape(batch, META)),
+                                    claimed(written, m, 5, new Shape(batch, 4)));
+            // The third round's: the preprocessors' Java arrays copied into the kept buffers.
             TensorBuffers buffers = new TensorBuffers();
-            Function<NDManager, NDList> jobInputs =
+            Function<NDManager, NDList> copiedInputs =
                     m ->
                             new NDList(
                                     buffers.floats(
@@ -106,17 +138,35 @@ public final class TorchScriptBenchmark {
             // Python's way: the tensors built once, outside the timed calls.
             NDList fixed = arrayInputs.apply(model.getNDManager().newSubManager());
             Function<NDManager, NDList> fixedInputs = m -> fixed;
-            Runnable job = () -> call(model, ps, jobInputs);
-            // -Davfuse.p3.inputs-ab=true: every round also times the other two ways of building
-            // the inputs, side by side, in an order that rotates round by round.
+            Runnable job = () -> call(model, ps, writtenInputs);
+            // -Davfuse.p3.inputs-ab=true: every round also times the other ways of building the
+            // inputs, side by side, in an order that rotates round by round.
             boolean inputsAb = Boolean.getBoolean("avfuse.p3.inputs-ab");
-            List<Runnable> variants =
-                    inputsAb
-                            ? List.of(
-                                    job,
-                                    () -> call(model, ps, arrayInputs),
-                                    () -> call(model, ps, fixedInputs))
-                            : List.of(job);
+            List<String> names = new ArrayList<>(List.of("job (written in place)"));
+            List<Runnable> variants = new ArrayList<>(List.of(job));
+            if (inputsAb) {
+                names.addAll(List.of("copied from arrays", "arrays per call", "built once"));
+                variants.add(() -> call(model, ps, copiedInputs));
+                variants.add(() -> call(model, ps, arrayInputs));
+                variants.add(() -> call(model, ps, fixedInputs));
+            }
+            // -Davfuse.p3.optimizer-ab=true: the job's inputs with libtorch's graph executor
+            // optimizer off, in the same rounds (the switch is per thread: set around each call).
+            boolean optimizerAb = Boolean.getBoolean("avfuse.p3.optimizer-ab");
+            double[] pyOff = new double[rounds];
+            double[] pyOffCpu = new double[rounds];
+            if (optimizerAb) {
+                names.add("optimizer off");
+                variants.add(
+                        () -> {
+                            JniUtils.setGraphExecutorOptimize(false);
+                            try {
+                                job.run();
+                            } finally {
+                                JniUtils.setGraphExecutorOptimize(true);
+                            }
+                        });
+            }
             for (int i = 0; i < Math.max(1, calls / 4); i++) {
                 variants.forEach(Runnable::run); // warm-up, as the Python side does
             }
@@ -134,9 +184,29 @@ public final class TorchScriptBenchmark {
                     rates[pick][r] = rate[0];
                     cpuRates[pick][r] = rate[1];
                 }
-                double[] pyRate = python(python, script, pt, batch, threads, calls);
+                double[] pyRate = python(python, script, pt, batch, threads, calls, Map.of());
+                if (optimizerAb) {
+                    double[] off =
+                            python(
+                                    python,
+                                    script,
+                                    pt,
+                                    batch,
+                                    threads,
+                                    calls,
+                                    Map.of("P3_GRAPH_OPTIMIZE", "0"));
+                    pyOff[r] = off[0];
+                    pyOffCpu[r] = off[1];
+                }
                 py[r] = pyRate[0];
                 pyCpu[r] = pyRate[1];
+                StringBuilder others = new StringBuilder();
+                for (int v = 1; v < variants.size(); v++) {
+                    others.append(
+                            String.format(
+                                    "; %s %.1f win/s (CPU %.1f)",
+                                    names.get(v), rates[v][r], cpuRates[v][r]));
+                }
                 System.out.printf(
                         "  round %d: DJL %.1f win/s, Python %.1f win/s, ratio %.2f (CPU time:"
                                 + " %.2f)%s%n",
@@ -145,19 +215,20 @@ public final class TorchScriptBenchmark {
                         py[r],
                         rates[0][r] / py[r],
                         cpuRates[0][r] / pyCpu[r],
-                        inputsAb
-                                ? String.format(
-                                        "; DJL with inputs from arrays per call %.1f win/s, built"
-                                                + " once %.1f win/s",
-                                        rates[1][r], rates[2][r])
-                                : "");
+                        others);
+                if (optimizerAb) {
+                    System.out.printf(
+                            "           Python with the optimizer off %.1f win/s (CPU %.1f)%n",
+                            pyOff[r], pyOffCpu[r]);
+                }
             }
             double[] java = rates[0];
             // -Davfuse.p3.breakdown=true: where one call's time goes, for each way of building
             // the inputs, alternated.
             if (Boolean.getBoolean("avfuse.p3.breakdown")) {
                 for (int r = 0; r < rounds; r++) {
-                    breakdown("job (kept buffers)", model, ps, jobInputs, calls);
+                    breakdown("job (written in place)", model, ps, writtenInputs, calls);
+                    breakdown("copied from arrays", model, ps, copiedInputs, calls);
                     breakdown("arrays per call", model, ps, arrayInputs, calls);
                     breakdown("built once", model, ps, fixedInputs, calls);
                 }
@@ -173,33 +244,44 @@ public final class TorchScriptBenchmark {
                 JniUtils.stopProfile(Path.of(profile, "djl-trace.json").toString());
                 System.out.printf("  profile of %d calls: %s/djl-trace.json%n", calls, profile);
             }
-            if (inputsAb) {
-                String b = " (batch " + batch + ")";
+            String b = " (batch " + batch + ")";
+            for (int v = 1; v < variants.size(); v++) {
                 result(
-                        "DJL inputs in kept buffers (job) / from arrays per call" + b,
-                        "> 1",
-                        median(java),
-                        median(rates[1]));
-                result(
-                        "DJL inputs built once / in kept buffers" + b,
+                        "DJL inputs " + names.get(0) + " / " + names.get(v) + b,
                         "-",
-                        median(rates[2]),
-                        median(java));
+                        median(java),
+                        median(rates[v]));
+                result(
+                        "CPU time: DJL inputs " + names.get(0) + " / " + names.get(v) + b,
+                        "-",
+                        median(cpuRates[0]),
+                        median(cpuRates[v]));
+            }
+            if (optimizerAb) {
+                int off = variants.size() - 1;
+                result(
+                        "optimizer off on both sides: DJL / Python" + b,
+                        "-",
+                        median(rates[off]),
+                        median(pyOff));
+                result(
+                        "CPU time: optimizer off on both sides: DJL / Python" + b,
+                        "-",
+                        median(cpuRates[off]),
+                        median(pyOffCpu));
+                result("Python: optimizer on / off" + b, "-", median(py), median(pyOff));
+            }
+            if (inputsAb) {
                 result(
                         "DJL inputs from arrays per call (before) / Python" + b,
                         "-",
-                        median(rates[1]),
+                        median(rates[2]),
                         median(py));
                 result(
-                        "CPU time: DJL inputs in kept buffers / from arrays per call" + b,
-                        "> 1",
-                        median(cpuRates[0]),
-                        median(cpuRates[1]));
-                result(
-                        "CPU time: DJL inputs built once / in kept buffers" + b,
+                        "DJL inputs copied from arrays (third round) / Python" + b,
                         "-",
-                        median(cpuRates[2]),
-                        median(cpuRates[0]));
+                        median(rates[1]),
+                        median(py));
             }
             result(
                     "CPU time: DJL / Python PyTorch (batch " + batch + ", " + threads + " threads)",
@@ -255,6 +337,20 @@ public final class TorchScriptBenchmark {
         }
     }
 
+    /** What the preprocessors wrote into float slot {@code slot}, claimed and wrapped. */
+    private static NDArray claimed(TensorBuffers buffers, NDManager m, int slot, Shape shape) {
+        int n = Math.toIntExact(shape.size());
+        buffers.floats(slot, n).position(n);
+        return buffers.tensor(m, slot, shape);
+    }
+
+    /** The same for int slot {@code slot}. */
+    private static NDArray claimedInts(TensorBuffers buffers, NDManager m, int slot, Shape shape) {
+        int n = Math.toIntExact(shape.size());
+        buffers.ints(slot, n).position(n);
+        return buffers.tensor(m, slot, shape);
+    }
+
     /** Microseconds per call of each phase of {@link #call}, over {@code calls} calls. */
     private static void breakdown(
             String what,
@@ -279,9 +375,15 @@ public final class TorchScriptBenchmark {
 
     /** Python's windows per second, of wall-clock time and of its thread's CPU time. */
     private static double[] python(
-            String python, String script, Path pt, int batch, int threads, int calls)
+            String python,
+            String script,
+            Path pt,
+            int batch,
+            int threads,
+            int calls,
+            Map<String, String> env)
             throws Exception {
-        Process p =
+        ProcessBuilder builder =
                 new ProcessBuilder(
                                 List.of(
                                         python,
@@ -290,8 +392,9 @@ public final class TorchScriptBenchmark {
                                         Integer.toString(batch),
                                         Integer.toString(threads),
                                         Integer.toString(calls)))
-                        .redirectErrorStream(true)
-                        .start();
+                        .redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process p = builder.start();
         String result = null;
         StringBuilder all = new StringBuilder();
         try (BufferedReader r =
@@ -301,6 +404,8 @@ public final class TorchScriptBenchmark {
                 all.append(line).append('\n');
                 if (line.startsWith("python ")) {
                     result = line.substring(7).trim();
+                } else if (line.startsWith("settings: ") && PYTHON_SETTINGS.add(line)) {
+                    System.out.println("  Python " + line);
                 }
             }
         }

@@ -9,6 +9,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
@@ -176,5 +177,111 @@ class PreprocessorsTest {
         float[] v = p.apply(Map.of("count", 3.0, "speed", 1e9, "temp", Double.NaN, "other", 7.0));
         assertThat(v).containsExactly(100f, 3f, 0f, 0f, 0f, 1f);
         assertThat(p.apply(null)).containsExactly(0f, 0f, 0f, 1f, 1f, 1f);
+    }
+
+    private static WindowAudio audio(int rate, int channels, float... samples) {
+        ByteBuffer b = ByteBuffer.allocate(samples.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : samples) {
+            b.putFloat(v);
+        }
+        b.flip();
+        return WindowAudio.newBuilder()
+                .setSampleRate(rate)
+                .setChannels(channels)
+                .setSamples(b)
+                .setCoverage(1f)
+                .setGaps(0)
+                .build();
+    }
+
+    /** A direct native-order buffer of {@code n} floats, every one -7 (an earlier input). */
+    private static FloatBuffer dirty(int n) {
+        FloatBuffer f =
+                ByteBuffer.allocateDirect(4 * n).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        while (f.hasRemaining()) {
+            f.put(-7f);
+        }
+        return f.clear();
+    }
+
+    private static float[] range(FloatBuffer f, int from, int n) {
+        float[] out = new float[n];
+        f.get(from, out);
+        return out;
+    }
+
+    @Test
+    void monoAudioAtTheModelsRateIsCopiedWithNonFiniteSamplesZeroed() {
+        AudioPreprocessor p = new AudioPreprocessor(16_000, 250); // 4 samples
+        AudioPreprocessor.Result r =
+                p.apply(audio(16_000, 1, 0.25f, Float.NaN, Float.NEGATIVE_INFINITY, -0.5f));
+        assertThat(r.samples()).containsExactly(0.25f, 0f, 0f, -0.5f);
+        assertThat(r.nonFinite()).isEqualTo(2);
+    }
+
+    /**
+     * The model's kept input buffers are filled by writeInto at an offset, over an earlier input:
+     * every value must equal the array API's, bit for bit, and nothing outside the window's range
+     * may change.
+     */
+    @Test
+    void writingIntoAKeptBufferGivesTheArraysValuesAndOverwritesEverything() throws Exception {
+        BufferedImage img = new BufferedImage(16, 8, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 8; y++) {
+            for (int x = 0; x < 16; x++) {
+                img.setRGB(x, y, (x * 16) << 16 | (y * 30) << 8 | (x + y));
+            }
+        }
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        ImageIO.write(img, "jpg", jpeg);
+        byte[] good = jpeg.toByteArray();
+        List<WindowFrame> frames =
+                List.of(
+                        frame(FrameEncoding.JPEG, 16, 8, good),
+                        frame(FrameEncoding.JPEG, 16, 8, java.util.Arrays.copyOf(good, 20)),
+                        frame(FrameEncoding.GRAY8, 2, 2, new byte[] {9, 80, (byte) 200, 3}));
+        FramePreprocessor fp = new FramePreprocessor(4, 4, 8);
+        FramePreprocessor.Result expected = fp.apply(frames);
+        int n = 4 * 3 * 4 * 8;
+        FloatBuffer pixels = dirty(5 + n + 3).position(5);
+        FloatBuffer mask = dirty(2 + 4 + 1).position(2);
+        assertThat(fp.writeInto(frames, pixels, mask)).isEqualTo(expected.undecodable());
+        assertThat(pixels.position()).isEqualTo(5 + n);
+        assertThat(mask.position()).isEqualTo(6);
+        assertThat(range(pixels, 5, n)).containsExactly(expected.pixels());
+        assertThat(range(mask, 2, 4)).containsExactly(expected.mask()).containsExactly(1, 1, 0, 0);
+        assertThat(range(pixels, 0, 5)).containsOnly(-7f);
+        assertThat(range(pixels, 5 + n, 3)).containsOnly(-7f);
+        assertThat(range(mask, 6, 1)).containsOnly(-7f);
+
+        AudioPreprocessor ap = new AudioPreprocessor(16_000, 250);
+        for (WindowAudio a :
+                List.of(
+                        audio(16_000, 1, 0.25f, Float.NaN, 0.75f, -0.5f), // the usual: one copy
+                        audio(48_000, 2, 0.5f, -0.1f, Float.NaN, 0.3f, 1f, 1f, 0f, 2f),
+                        audio(16_000, 1, 0.1f, 0.2f))) { // short: padded by resampling
+            AudioPreprocessor.Result want = ap.apply(a);
+            FloatBuffer out = dirty(3 + 4 + 2).position(3);
+            assertThat(ap.writeInto(a, out)).isEqualTo(want.nonFinite());
+            assertThat(out.position()).isEqualTo(7);
+            assertThat(range(out, 3, 4)).containsExactly(want.samples());
+            assertThat(range(out, 0, 3)).containsOnly(-7f);
+            assertThat(range(out, 7, 2)).containsOnly(-7f);
+        }
+        FloatBuffer silent = dirty(4).position(0);
+        ap.writeSilence(silent);
+        assertThat(silent.position()).isEqualTo(4);
+        assertThat(range(silent, 0, 4)).containsOnly(0f);
+
+        MetadataPreprocessor mp = new MetadataPreprocessor(List.of("speed", "count"), 10f);
+        for (Map<String, Double> features :
+                java.util.Arrays.asList(Map.of("speed", 2.5, "count", 1e6), null)) {
+            FloatBuffer out = dirty(1 + 4 + 1).position(1);
+            mp.writeInto(features, out);
+            assertThat(out.position()).isEqualTo(5);
+            assertThat(range(out, 1, 4)).containsExactly(mp.apply(features));
+            assertThat(range(out, 0, 1)).containsOnly(-7f);
+            assertThat(range(out, 5, 1)).containsOnly(-7f);
+        }
     }
 }

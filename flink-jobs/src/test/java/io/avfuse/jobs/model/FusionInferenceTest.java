@@ -252,6 +252,21 @@ public class FusionInferenceTest {
     }
 
     @Test
+    void theKeptInputBuffersSwitchIsReadWhenTheJobsConstructorRuns() {
+        String key = FusionInference.KEPT_INPUT_BUFFERS_PROPERTY;
+        assertThat(System.getProperty(key)).isNull();
+        assertThat(new FusionInference(tmp).keepsInputBuffers()).isTrue();
+        System.setProperty(key, "false");
+        try {
+            assertThat(new FusionInference(tmp).keepsInputBuffers()).isFalse();
+            assertThat(new FusionInference(tmp, true).keepsInputBuffers()).isTrue();
+        } finally {
+            System.clearProperty(key);
+        }
+        assertThat(new FusionInference(tmp).keepsInputBuffers()).isTrue();
+    }
+
+    @Test
     void aModelThatDoesNotMatchItsManifestFailsAtLoadWithAClearMessage() throws Exception {
         Path dir = savedModel(tmp, 16);
         manifest(16, 24).write(dir); // the manifest now claims another embedding size
