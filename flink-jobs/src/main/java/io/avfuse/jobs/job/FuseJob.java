@@ -73,7 +73,8 @@ public final class FuseJob implements Callable<Integer> {
                                         swapSettings(cfg),
                                         cfg.get(JobOptions.BATCH_SIZE),
                                         cfg.get(JobOptions.MAX_WAIT).toMillis(),
-                                        cfg.get(JobOptions.CPU_THREADS)))
+                                        cfg.get(JobOptions.CPU_THREADS),
+                                        cfg.get(JobOptions.PIPELINED_BATCHES)))
                         .uid("infer-v1");
         DataStream<Prediction> predictions =
                 scored.map(new PredictionMetrics())

@@ -132,6 +132,10 @@ public final class JobConfig {
             throw new IllegalArgumentException(
                     "option 'inference.cpu-threads' must be >= 0 (0: cores / slots)");
         }
+        if (config.get(JobOptions.PIPELINED_BATCHES) < 0) {
+            throw new IllegalArgumentException(
+                    "option 'inference.pipelined-batches' must be >= 0 (0: no pipelining)");
+        }
         if (config.get(JobOptions.PARALLELISM) < 1) {
             throw new IllegalArgumentException("option 'job.parallelism' must be at least 1");
         }

@@ -3,6 +3,7 @@ package io.avfuse.jobs.job;
 import static org.apache.flink.configuration.ConfigOptions.key;
 
 import io.avfuse.connectors.serde.WireFormat;
+import io.avfuse.jobs.infer.BatchingInferenceOperator;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
@@ -240,6 +241,15 @@ public final class JobOptions {
                             "Threads one model call may use on the CPU; 0: the TaskManager's cores"
                                     + " divided by its task slots, so that slots do not"
                                     + " oversubscribe the cores.");
+    public static final ConfigOption<Integer> PIPELINED_BATCHES =
+            key("inference.pipelined-batches")
+                    .intType()
+                    .defaultValue(BatchingInferenceOperator.DEFAULT_PIPELINED_BATCHES)
+                    .withDescription(
+                            "Batches the model may run on its own thread while the task thread"
+                                    + " aligns and fills the next (results still in order,"
+                                    + " drained before every checkpoint barrier); 0: the model"
+                                    + " runs on the task thread.");
     public static final ConfigOption<String> TOPIC_PREDICTIONS =
             key("topics.predictions").stringType().defaultValue("av.predictions");
     public static final ConfigOption<String> TOPIC_EMBEDDINGS =
@@ -351,6 +361,7 @@ public final class JobOptions {
                     BATCH_SIZE,
                     MAX_WAIT,
                     CPU_THREADS,
+                    PIPELINED_BATCHES,
                     TOPIC_PREDICTIONS,
                     TOPIC_EMBEDDINGS,
                     PARALLELISM,

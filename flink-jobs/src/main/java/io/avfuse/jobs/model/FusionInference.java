@@ -18,7 +18,8 @@ import java.util.List;
 /**
  * The model behind the batching operator: loads a model directory on the granted device in {@link
  * #open}, turns each batch of aligned windows into one forward pass, and returns a prediction and
- * an embedding per window, tagged with the model version.
+ * an embedding per window, tagged with the model version. {@link #open} sets this thread's libtorch
+ * state (grad mode off, the intra-op thread count): call {@link #infer} on the same thread.
  *
  * <p>{@code new BatchingInferenceOperator<>(new FusionInference(modelDir), 32, 50)}
  */
@@ -65,9 +66,14 @@ public final class FusionInference implements BatchInference<AlignedWindow, Scor
                 device.startsWith("gpu:")
                         ? Device.gpu(Integer.parseInt(device.substring(4)))
                         : Device.cpu();
+        ai.djl.engine.Engine.getEngine("PyTorch");
+        // libtorch's grad mode is per thread, and DJL turns it off only on the thread that starts
+        // the engine; every other thread starts with it on. Call open() on the thread that will
+        // call infer() (the batching operator's model thread does).
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         if (!d.isGpu() && cpuThreads > 0) {
-            // libtorch's intra-op pool is per process: every slot sets the same share.
-            ai.djl.engine.Engine.getEngine("PyTorch");
+            // With OpenMP the count goes to this thread's pool and to threads that have not run a
+            // parallel op yet; every slot sets the same share.
             ai.djl.pytorch.jni.JniUtils.setNumThreads(cpuThreads);
         }
         // Pretrained encoders run on ONNX Runtime on the CPU, one pool per session: the slot's

@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The batching inference operator with hot model swaps: a background {@link ModelLoader} loads each
  * announced model, and the switch happens in {@link #prepareSnapshotPreBarrier} right after the
- * batch buffer is flushed. So every result before a checkpoint barrier comes from the old model and
- * every result after it from the new one, never a mixed batch, and the checkpoint that first holds
- * the new model's directory (operator state) is the one whose barrier it follows: a restore serves
- * the version that was serving, with no window lost or repeated.
+ * batch buffer is flushed and every batch handed to the model thread is emitted. So every result
+ * before a checkpoint barrier comes from the old model and every result after it from the new one,
+ * never a mixed batch, and the checkpoint that first holds the new model's directory (operator
+ * state) is the one whose barrier it follows: a restore serves the version that was serving, with
+ * no window lost or repeated.
  *
  * <p>Metrics (group {@code avfuse.model}): {@code modelSwaps} and {@code modelLoadFailures}
  * (counters), {@code modelLoadFailing} (1 from a refused announcement until a later load succeeds),
@@ -66,7 +67,26 @@ public class HotSwapInferenceOperator extends BatchingInferenceOperator<AlignedW
             int maxBatch,
             long maxWaitMs,
             int cpuThreads) {
-        this(new SwappableInference(modelDir), settings, maxBatch, maxWaitMs, cpuThreads);
+        this(modelDir, settings, maxBatch, maxWaitMs, cpuThreads, DEFAULT_PIPELINED_BATCHES);
+    }
+
+    /**
+     * @param pipelinedBatches as {@link BatchingInferenceOperator}'s
+     */
+    public HotSwapInferenceOperator(
+            Path modelDir,
+            ModelSwapSettings settings,
+            int maxBatch,
+            long maxWaitMs,
+            int cpuThreads,
+            int pipelinedBatches) {
+        this(
+                new SwappableInference(modelDir),
+                settings,
+                maxBatch,
+                maxWaitMs,
+                cpuThreads,
+                pipelinedBatches);
     }
 
     private HotSwapInferenceOperator(
@@ -74,8 +94,9 @@ public class HotSwapInferenceOperator extends BatchingInferenceOperator<AlignedW
             ModelSwapSettings settings,
             int maxBatch,
             long maxWaitMs,
-            int cpuThreads) {
-        super(model, maxBatch, maxWaitMs, cpuThreads);
+            int cpuThreads,
+            int pipelinedBatches) {
+        super(model, maxBatch, maxWaitMs, cpuThreads, pipelinedBatches);
         this.model = model;
         this.settings = settings;
     }
@@ -123,7 +144,10 @@ public class HotSwapInferenceOperator extends BatchingInferenceOperator<AlignedW
 
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-        super.prepareSnapshotPreBarrier(checkpointId); // flushes: the buffer is empty now
+        // Drains: the buffer is empty and no batch is with the model thread, so switching here
+        // mixes no models in a batch. The next batch is handed over after the switch, which makes
+        // the new model visible to the model thread.
+        super.prepareSnapshotPreBarrier(checkpointId);
         var ready = loader.takeReady();
         if (ready.isEmpty()) {
             return;

@@ -108,6 +108,8 @@ class MonitoringFilesTest {
                         "inference_batchSize",
                         "inference_queueWaitMs",
                         "inference_modelTimeMs",
+                        "inference_inFlightBatches",
+                        "inference_taskWaitMsTotal",
                         "inference_device_info",
                         "fusion_predictions",
                         "fusion_degradedPredictions",

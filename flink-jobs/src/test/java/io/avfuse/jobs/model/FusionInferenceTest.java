@@ -212,6 +212,46 @@ public class FusionInferenceTest {
     }
 
     @Test
+    void openSetsGradModeOffAndTheThreadCountOnTheThreadThatWillInfer() throws Exception {
+        Path dir = savedModel(tmp, 16);
+        ai.djl.engine.Engine.getEngine("PyTorch");
+        int before = ai.djl.pytorch.jni.JniUtils.getNumThreads();
+        int wanted = before == 1 ? 2 : 1;
+        List<Object> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FusionInference inference = new FusionInference(dir);
+        Thread modelThread =
+                new Thread(
+                        () -> {
+                            try {
+                                seen.add(ai.djl.pytorch.jni.JniUtils.isGradMode());
+                                inference.open("cpu", wanted);
+                                seen.add(ai.djl.pytorch.jni.JniUtils.isGradMode());
+                                seen.add(ai.djl.pytorch.jni.JniUtils.getNumThreads());
+                                seen.add(
+                                        inference
+                                                .infer(List.of(window("a", 0, true, true, true)))
+                                                .size());
+                            } catch (Exception e) {
+                                seen.add(e);
+                            } finally {
+                                inference.close();
+                            }
+                        },
+                        "fresh-model-thread");
+        try {
+            modelThread.start();
+            modelThread.join();
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(before);
+        }
+        assertThat(seen)
+                .as(
+                        "a new thread starts with grad mode on; open turns it off there and sets the"
+                                + " slot's thread count")
+                .containsExactly(true, false, wanted, 1);
+    }
+
+    @Test
     void inputBuffersKeptBetweenCallsGiveTheResultsOfFreshOnes() throws Exception {
         Path dir = savedModel(tmp, 16);
         FusionInference kept = new FusionInference(dir);
