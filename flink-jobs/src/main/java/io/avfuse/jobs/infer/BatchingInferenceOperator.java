@@ -34,7 +34,7 @@ import org.apache.flink.util.function.ThrowingRunnable;
  * emitted behind a watermark it preceded) and at end of input. Each result keeps the event
  * timestamp of its sample.
  *
- * <p>Pipelined ({@code pipelinedBatches} &gt; 0, the default 1): the model runs on one thread of
+ * <p>Pipelined ({@code pipelinedBatches} &gt; 0; the default is 0): the model runs on one thread of
  * the operator's own ({@code avfuse-infer-<subtask>}), which also opens and closes it (libtorch
  * keeps grad mode per thread), while the task thread goes on aligning and filling the next batch.
  * At most {@code pipelinedBatches} batches are handed over at once; past that the task thread waits
@@ -55,8 +55,12 @@ public class BatchingInferenceOperator<IN, OUT> extends AbstractStreamOperator<O
                 YieldingOperator<OUT> {
     private static final long serialVersionUID = 1L;
 
-    /** One batch running while the next fills. */
-    public static final int DEFAULT_PIPELINED_BATCHES = 1;
+    /**
+     * The model on the task thread: on 2 CPU cores, where the model's threads already take every
+     * core, pipelining measured 0.93–0.96x of it (docs/benchmarks.md, "fourth round, P1"). Set 1
+     * where the model has spare cores or a GPU to overlap with.
+     */
+    public static final int DEFAULT_PIPELINED_BATCHES = 0;
 
     /** Flink's external resource name for GPUs ({@code external-resources: gpu}). */
     static final String GPU_RESOURCE = "gpu";

@@ -58,6 +58,8 @@ class ExactlyOnceUnderFailuresITCase {
         options.addAll(
                 List.of(
                         "job.checkpoint-interval=300ms",
+                        // the model on its own thread: drains at barriers must keep exactly once
+                        "inference.pipelined-batches=1",
                         "job.restart-attempts=" + (FAILURES * 4),
                         "job.restart-delay=100ms",
                         "job.checkpoint-dir=" + tmp.resolve("checkpoints").toUri()));

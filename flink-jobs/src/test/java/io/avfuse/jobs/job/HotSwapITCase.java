@@ -87,6 +87,8 @@ class HotSwapITCase {
                         .set("model.control-topic", control)
                         .set("model.poll-interval", "200ms")
                         .set("inference.batch-size", 8)
+                        // swaps wait for the model thread's batches to drain
+                        .set("inference.pipelined-batches", 1)
                         .set("job.checkpoint-interval", "1s")
                         .start("hot-swap-it");
         JobID id = job.getJobID();
