@@ -168,6 +168,14 @@ final class LiveRun {
             if (!job.getJobStatus().get().isGloballyTerminalState()) {
                 job.cancel().get(30, TimeUnit.SECONDS);
             }
+            // cancel() returns once the request is taken; the sources close their Kafka clients
+            // only as their tasks end. Wait for that, so the broker stops after them and their
+            // clients do not log reconnect warnings under the summary.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!job.getJobStatus().get().isGloballyTerminalState()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
         } catch (Exception e) {
             out.println("avfuse demo: could not cancel the fusion job: " + e);
         }
