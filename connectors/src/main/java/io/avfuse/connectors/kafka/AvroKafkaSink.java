@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetFacet;
 import org.apache.flink.connector.kafka.lineage.DefaultKafkaDatasetIdentifier;
@@ -94,28 +95,33 @@ public final class AvroKafkaSink {
             return this;
         }
 
-        public KafkaSink<T> build() {
+        /** The Kafka sink, in a wrapper that closes the admin client its writers leave open. */
+        public Sink<T> build() {
             Objects.requireNonNull(connection, "connection");
             Objects.requireNonNull(topic, "topic");
-            return KafkaSink.<T>builder()
-                    .setBootstrapServers(connection.bootstrapServers())
-                    .setKafkaProducerConfig(connection.clientProperties())
-                    .setDeliveryGuarantee(guarantee)
-                    .setTransactionalIdPrefix(
-                            transactionalIdPrefix != null
-                                    ? transactionalIdPrefix
-                                    : "avfuse-" + topic)
-                    .setProperty(
-                            "transaction.timeout.ms", Long.toString(transactionTimeout.toMillis()))
-                    // On recovery, list the open transactions (Kafka's ListTransactions) and abort
-                    // every one of ours that the checkpoint does not hold. The default probes
-                    // transactional ids upward and stops at the first unused one; after a killed
-                    // TaskManager it left a transaction open past such a gap, and read_committed
-                    // readers saw nothing behind it (docs/reliability.md, TaskManager kills).
-                    .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING)
-                    .setRecordSerializer(
-                            new KeyedAvroSerializationSchema<>(type, format, ids, topic))
-                    .build();
+            KafkaSink<T> sink =
+                    KafkaSink.<T>builder()
+                            .setBootstrapServers(connection.bootstrapServers())
+                            .setKafkaProducerConfig(connection.clientProperties())
+                            .setDeliveryGuarantee(guarantee)
+                            .setTransactionalIdPrefix(
+                                    transactionalIdPrefix != null
+                                            ? transactionalIdPrefix
+                                            : "avfuse-" + topic)
+                            .setProperty(
+                                    "transaction.timeout.ms",
+                                    Long.toString(transactionTimeout.toMillis()))
+                            // On recovery, list the open transactions (Kafka's
+                            // ListTransactions) and abort every one of ours that the checkpoint
+                            // does not hold. The default probes transactional ids upward and
+                            // stops at the first unused one; after a killed TaskManager it left a
+                            // transaction open past such a gap, and read_committed readers saw
+                            // nothing behind it (docs/reliability.md, TaskManager kills).
+                            .setTransactionNamingStrategy(TransactionNamingStrategy.POOLING)
+                            .setRecordSerializer(
+                                    new KeyedAvroSerializationSchema<>(type, format, ids, topic))
+                            .build();
+            return new AdminClosingKafkaSink<>(sink);
         }
     }
 
