@@ -168,16 +168,30 @@ final class LiveRun {
             if (!job.getJobStatus().get().isGloballyTerminalState()) {
                 job.cancel().get(30, TimeUnit.SECONDS);
             }
-            // cancel() returns once the request is taken; the sources close their Kafka clients
-            // only as their tasks end. Wait for that, so the broker stops after them and their
-            // clients do not log reconnect warnings under the summary.
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        } catch (Exception e) {
+            out.println("avfuse demo: could not cancel the fusion job: " + e);
+            return;
+        }
+        awaitEnd(job);
+    }
+
+    /**
+     * cancel() returns once the request is taken; the sources close their Kafka clients only as
+     * their tasks end. Waiting for that lets the broker stop after them, so their clients log no
+     * reconnect warnings under the summary. The local MiniCluster shuts down with its job, after
+     * which the status cannot be asked: that too means the job has ended.
+     */
+    private static void awaitEnd(JobClient job) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        try {
             while (!job.getJobStatus().get().isGloballyTerminalState()
                     && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
-        } catch (Exception e) {
-            out.println("avfuse demo: could not cancel the fusion job: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception clusterGone) {
+            // ended: see above
         }
     }
 
