@@ -7,6 +7,7 @@ import io.avfuse.jobs.model.ModelDirectory;
 import io.avfuse.jobs.model.Scored;
 import io.avfuse.jobs.swap.HotSwapInferenceOperator;
 import io.avfuse.jobs.swap.ModelSwapSettings;
+import io.avfuse.schemas.AlignedWindow;
 import io.avfuse.schemas.AudioChunk;
 import io.avfuse.schemas.DeadLetter;
 import io.avfuse.schemas.Embedding;
@@ -21,6 +22,7 @@ import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.types.Either;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -62,19 +64,37 @@ public final class FuseJob implements Callable<Integer> {
                                         new IllegalArgumentException(
                                                 "option 'model.dir' is required by the fuse job"));
         verifyModel(Path.of(modelDir));
+        return define(
+                env,
+                cfg,
+                video,
+                audio,
+                text,
+                new HotSwapInferenceOperator(
+                        Path.of(modelDir),
+                        swapSettings(cfg),
+                        cfg.get(JobOptions.BATCH_SIZE),
+                        cfg.get(JobOptions.MAX_WAIT).toMillis(),
+                        cfg.get(JobOptions.CPU_THREADS),
+                        cfg.get(JobOptions.PIPELINED_BATCHES)));
+    }
+
+    /**
+     * The same wiring around another inference operator: the benchmarks measure the pipeline's own
+     * ceiling with a model that costs nothing (EndToEndBenchmark). The job itself always serves
+     * model.dir through {@link HotSwapInferenceOperator}.
+     */
+    public static Fused define(
+            StreamExecutionEnvironment env,
+            JobConfig cfg,
+            Source<Either<DeadLetter, VideoFrame>, ?, ?> video,
+            Source<Either<DeadLetter, AudioChunk>, ?, ?> audio,
+            Source<Either<DeadLetter, TextEvent>, ?, ?> text,
+            OneInputStreamOperator<AlignedWindow, Scored> inference) {
         AlignmentPipeline.Aligned aligned = AlignmentPipeline.define(env, cfg, video, audio, text);
         SingleOutputStreamOperator<Scored> scored =
                 aligned.windows()
-                        .transform(
-                                "infer",
-                                TypeInformation.of(Scored.class),
-                                new HotSwapInferenceOperator(
-                                        Path.of(modelDir),
-                                        swapSettings(cfg),
-                                        cfg.get(JobOptions.BATCH_SIZE),
-                                        cfg.get(JobOptions.MAX_WAIT).toMillis(),
-                                        cfg.get(JobOptions.CPU_THREADS),
-                                        cfg.get(JobOptions.PIPELINED_BATCHES)))
+                        .transform("infer", TypeInformation.of(Scored.class), inference)
                         .uid("infer-v1");
         DataStream<Prediction> predictions =
                 scored.map(new PredictionMetrics())

@@ -392,10 +392,12 @@ class StreamAlignerTest {
         assertThat(out().get(0).getAudio().getCoverage()).isEqualTo(0.5f);
     }
 
-    @Test
-    void capsBoundStateAndCountWhatTheyEvict() throws Exception {
+    /**
+     * 4 frames per window, at most 19 pending windows (the least the config allows at W = H: a
+     * caption may span 16 windows), 10 frames and 3 texts buffered per window.
+     */
+    private void openWithSmallestCaps() throws Exception {
         AlignerConfig base = AlignerConfig.defaults();
-        // 19 is the least the config allows at W = H (a caption may span 16 windows).
         open(
                 new AlignerConfig(
                         base.windowUs(),
@@ -409,6 +411,11 @@ class StreamAlignerTest {
                         10,
                         3,
                         base.idleFlushUs()));
+    }
+
+    @Test
+    void capsBoundStateAndCountWhatTheyEvict() throws Exception {
+        openWithSmallestCaps();
         send(av("a", 0, 22_000_000).stream().filter(e -> e.video != null).toList());
         // No watermark at all: a stuck source. Only 19 windows may be pending.
         assertThat(out())
@@ -418,6 +425,36 @@ class StreamAlignerTest {
         assertThat(out().get(0).getFrames()).hasSize(4);
         harness.processWatermark(Long.MAX_VALUE);
         assertThat(out()).hasSize(22);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void windowsCreatedOutOfOrderAreForcedOutAndCompletedOldestFirst() throws Exception {
+        openWithSmallestCaps();
+        // One frame per window, windows 5 down to 0, then 6 to 21, no watermark: the 20th, 21st
+        // and 22nd windows created each push the oldest pending one out.
+        for (int w = 5; w >= 0; w--) {
+            send(ModalityEvent.of(frame("a", 25L * w)));
+        }
+        for (int w = 6; w <= 21; w++) {
+            send(ModalityEvent.of(frame("a", 25L * w)));
+        }
+        assertThat(out())
+                .extracting(AlignedWindow::getWindowStartUs)
+                .containsExactly(T0, T0 + 1_000_000, T0 + 2_000_000);
+        // The watermark completes only the windows that end before it, in start order.
+        harness.processWatermark(wm(6_100_000));
+        assertThat(out().subList(3, out().size()))
+                .extracting(AlignedWindow::getWindowStartUs)
+                .containsExactly(T0 + 3_000_000, T0 + 4_000_000, T0 + 5_000_000);
+        harness.processWatermark(Long.MAX_VALUE);
+        List<Long> rest = new java.util.ArrayList<>();
+        for (int w = 6; w <= 21; w++) {
+            rest.add(T0 + w * 1_000_000L);
+        }
+        assertThat(out().subList(6, out().size()))
+                .extracting(AlignedWindow::getWindowStartUs)
+                .containsExactlyElementsOf(rest);
         assertThat(harness.numKeyedStateEntries()).isZero();
     }
 

@@ -10,8 +10,10 @@ import io.avfuse.jobs.infer.BatchingInferenceOperator;
 import io.avfuse.jobs.job.AlignJob;
 import io.avfuse.jobs.job.FuseJob;
 import io.avfuse.jobs.job.JobConfig;
+import io.avfuse.jobs.job.JobOptions;
 import io.avfuse.jobs.model.FusionInference;
 import io.avfuse.jobs.model.FusionInferenceTest;
+import io.avfuse.jobs.model.ModelManifest;
 import io.avfuse.schemas.AlignedWindow;
 import io.avfuse.schemas.Prediction;
 import java.nio.file.Files;
@@ -43,6 +45,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * TaskManager, which is this JVM: {@code
  * -Davfuse.p1.before="-Davfuse.model.kept-input-buffers=false"}.
  *
+ * <p>The pipeline's own ceiling: every round also runs the same job, windows and sinks with {@link
+ * FreeModelStub} in place of the model (a benchmark stub that returns fixed results without calling
+ * libtorch), so its rate X is what the rest of the job sustains on these cores. If the pipeline and
+ * the model are both CPU-bound on the same cores, the end-to-end rate E is about 1/(1/X + 1/D) (D:
+ * the direct calls) and P1 = E/D is at most X/(X+D). The CPU seconds per window of this JVM and of
+ * the broker's JVM in each run's steady phase are printed with it. {@code
+ * -Davfuse.p1.no-model=false} leaves the variant out (the default when several parallelisms run, as
+ * SCALE does); {@code =only} runs nothing else (to profile it alone).
+ *
  * <p>{@code ./mvnw -q -pl flink-jobs exec:exec -Dexec.executable=java -Dexec.classpathScope=test
  * -Dexec.args="-Xmx3g -cp %classpath io.avfuse.jobs.bench.EndToEndBenchmark 20 120 32 3"}
  */
@@ -50,6 +61,9 @@ public final class EndToEndBenchmark {
     private static final String VIDEO = "p1.video";
     private static final String AUDIO = "p1.audio";
     private static final String TEXT = "p1.text";
+
+    /** The variant with {@link FreeModelStub}, and its runs' topic suffix. */
+    private static final String FREE = "-no-model";
 
     public static void main(String[] args) throws Exception {
         int streams = args.length > 0 ? Integer.parseInt(args[0]) : 20;
@@ -61,19 +75,26 @@ public final class EndToEndBenchmark {
                 args.length > 4
                         ? Arrays.stream(args[4].split(",")).mapToInt(Integer::parseInt).toArray()
                         : new int[] {1};
+        String noModel =
+                System.getProperty(
+                        "avfuse.p1.no-model", parallelisms.length == 1 ? "true" : "false");
+        boolean free = !noModel.equals("false");
+        boolean onlyFree = noModel.equals("only");
         String beforeProperty = System.getProperty("avfuse.p1.before", "");
         List<String> before =
                 beforeProperty.isBlank() ? List.of() : List.of(beforeProperty.split(";"));
         Path tmp = Files.createTempDirectory("avfuse-p1");
         Path model = FusionInferenceTest.savedModel(tmp, 64, List.of("video", "audio"));
-        try (KafkaBroker broker = KafkaBroker.builder().nodes(1).build().start()) {
+        try (KafkaBroker broker = KafkaBroker.builder().nodes(1).build().start();
+                ProcessCpuSampler cpu = new ProcessCpuSampler(broker.pid(0))) {
             String bootstrap = broker.bootstrapServers();
             // Two partitions, so that parallelism 2 has a split per source reader (SCALE).
             broker.createTopics(2, (short) 1, VIDEO, AUDIO, TEXT);
             broker.createTopics(1, (short) 1, "p1.aligned", "p1.dlq");
             for (int r = 0; r < repeats; r++) {
                 for (int p : parallelisms) {
-                    for (String run : List.of(r + "-p" + p, r + "-p" + p + "-before")) {
+                    for (String run :
+                            List.of(r + "-p" + p, r + "-p" + p + "-before", r + "-p" + p + FREE)) {
                         broker.createTopics(
                                 1,
                                 (short) 1,
@@ -105,6 +126,9 @@ public final class EndToEndBenchmark {
             double[] called = new double[repeats];
             double[][] scaled = new double[parallelisms.length][repeats];
             double[] e2eBefore = new double[repeats];
+            double[] noModelRate = new double[repeats];
+            double[][] cpuPerWindow = new double[3][repeats]; // end-to-end, no model, direct
+            double[][] brokerPerWindow = new double[2][repeats];
             EndToEndRun run =
                     (round, parallelism, variant) ->
                             endToEnd(
@@ -114,7 +138,19 @@ public final class EndToEndBenchmark {
                                     round,
                                     parallelism,
                                     windows.size(),
-                                    variant);
+                                    variant,
+                                    cpu);
+            if (onlyFree) {
+                for (int r = 0; r < repeats; r++) {
+                    double[] x = run.at(r, parallelisms[0], List.of(FREE));
+                    System.out.printf(
+                            "  run %d: no model %.1f win/s (%d windows), CPU per window: this"
+                                    + " JVM %.3f ms, broker %.3f ms%n",
+                            r + 1, x[0], (long) x[1], x[4], x[5]);
+                }
+                direct.close();
+                return;
+            }
             for (int r = 0; r < repeats; r++) {
                 for (int i = 1; i < parallelisms.length; i++) {
                     scaled[i][r] = run.at(r, parallelisms[i], List.of())[0];
@@ -123,9 +159,13 @@ public final class EndToEndBenchmark {
                 if (!before.isEmpty() && r % 2 == 0) {
                     e2eBefore[r] = run.at(r, parallelisms[0], before)[0];
                 }
+                double[] x = free && r % 2 == 1 ? run.at(r, parallelisms[0], List.of(FREE)) : null;
                 double[] job = run.at(r, parallelisms[0], List.of());
                 if (!before.isEmpty() && r % 2 == 1) {
                     e2eBefore[r] = run.at(r, parallelisms[0], before)[0];
+                }
+                if (free && r % 2 == 0) {
+                    x = run.at(r, parallelisms[0], List.of(FREE));
                 }
                 e2e[r] = job[0];
                 scaled[0][r] = job[0];
@@ -133,7 +173,14 @@ public final class EndToEndBenchmark {
                 // finishes; without a pause the direct calls shared the cores with that (direct
                 // rates of 45 to 890 win/s within one run). Each end-to-end run settles too.
                 settle();
+                long directFromUs = System.currentTimeMillis() * 1000;
                 called[r] = direct(direct, windows, batch);
+                cpuPerWindow[2][r] =
+                        cpu.cpuBetween(directFromUs, System.currentTimeMillis() * 1000)[0]
+                                * 1e3
+                                / windows.size();
+                cpuPerWindow[0][r] = job[4];
+                brokerPerWindow[0][r] = job[5];
                 System.out.printf(
                         "  run %d: end-to-end %.1f win/s (%d windows, mean batch %.1f, %d dead"
                                 + " letters), direct %.1f win/s (%d windows), ratio %.2f%n",
@@ -149,6 +196,24 @@ public final class EndToEndBenchmark {
                     System.out.printf(
                             "         before %s: end-to-end %.1f win/s, ratio %.2f%n",
                             before, e2eBefore[r], e2eBefore[r] / called[r]);
+                }
+                if (x != null) {
+                    noModelRate[r] = x[0];
+                    cpuPerWindow[1][r] = x[4];
+                    brokerPerWindow[1][r] = x[5];
+                    System.out.printf(
+                            "         no model %.1f win/s (%d windows), X/D %.2f, bound X/(X+D)"
+                                    + " %.2f; CPU ms per window (this JVM + broker): end-to-end"
+                                    + " %.3f + %.3f, no model %.3f + %.3f, direct %.3f%n",
+                            x[0],
+                            (long) x[1],
+                            x[0] / called[r],
+                            x[0] / (x[0] + called[r]),
+                            job[4],
+                            job[5],
+                            x[4],
+                            x[5],
+                            cpuPerWindow[2][r]);
                 }
                 for (int i = 1; i < parallelisms.length; i++) {
                     System.out.printf(
@@ -166,6 +231,34 @@ public final class EndToEndBenchmark {
                     "RESULT|P1|end-to-end / direct batched win/s (batch %d, %d streams)|%.2f"
                             + "|>= 0.85|%.0f / %.0f win/s%n",
                     batch, streams, median(e2e) / median(called), median(e2e), median(called));
+            if (free) {
+                double e = median(e2e);
+                double xr = median(noModelRate);
+                double d = median(called);
+                double both = 1 / (1 / xr + 1 / d);
+                System.out.printf(
+                        "median: no model X %.1f win/s, end-to-end E %.1f, direct D %.1f; P1 = E/D"
+                                + " %.2f, bound X/(X+D) %.2f; 1/(1/X+1/D) %.1f win/s, E over it"
+                                + " %.2f; CPU ms per window (this JVM + broker): end-to-end %.3f +"
+                                + " %.3f, no model %.3f + %.3f, direct %.3f%n",
+                        xr,
+                        e,
+                        d,
+                        e / d,
+                        xr / (xr + d),
+                        both,
+                        e / both,
+                        median(cpuPerWindow[0]),
+                        median(brokerPerWindow[0]),
+                        median(cpuPerWindow[1]),
+                        median(brokerPerWindow[1]),
+                        median(cpuPerWindow[2]));
+                System.out.printf(
+                        "RESULT|P1|bound X/(X+D): X = no-model end-to-end win/s (benchmark stub),"
+                                + " D = direct|%.2f|>= 0.85 (X >= 5.7 D)|X %.0f, D %.0f win/s;"
+                                + " E %.0f = %.2f of 1/(1/X+1/D)%n",
+                        xr / (xr + d), xr, d, e, e / both);
+            }
             if (!before.isEmpty()) {
                 System.out.printf(
                         "median before %s: end-to-end %.1f win/s, end-to-end/direct %.2f;"
@@ -269,10 +362,13 @@ public final class EndToEndBenchmark {
             int round,
             int parallelism,
             int expected,
-            List<String> variant)
+            List<String> variant,
+            ProcessCpuSampler cpu)
             throws Exception {
         settle();
-        String run = round + "-p" + parallelism + (variant.isEmpty() ? "" : "-before");
+        boolean free = variant.equals(List.of(FREE));
+        String run =
+                round + "-p" + parallelism + (variant.isEmpty() ? "" : free ? FREE : "-before");
         String predictions = "p1.predictions." + run;
         List<String> opts = options(bootstrap, "p1-fuse-" + run, parallelism);
         opts.addAll(
@@ -284,7 +380,7 @@ public final class EndToEndBenchmark {
                         "inference.batch-size=" + batch,
                         "inference.max-wait=50ms"));
         Map<String, String> properties = new HashMap<>();
-        for (String v : variant) {
+        for (String v : free ? List.<String>of() : variant) {
             if (v.startsWith("-D")) {
                 String[] kv = v.substring(2).split("=", 2);
                 properties.put(kv[0], kv.length > 1 ? kv[1] : "true");
@@ -296,7 +392,7 @@ public final class EndToEndBenchmark {
         Map<String, String> saved = new HashMap<>();
         properties.forEach((k, v) -> saved.put(k, System.setProperty(k, v)));
         try {
-            return endToEnd(bootstrap, cfg, run, predictions, expected);
+            return endToEnd(bootstrap, cfg, run, predictions, expected, free, cpu);
         } finally {
             saved.forEach(
                     (k, v) -> {
@@ -310,10 +406,16 @@ public final class EndToEndBenchmark {
     }
 
     private static double[] endToEnd(
-            String bootstrap, JobConfig cfg, String run, String predictions, int expected)
+            String bootstrap,
+            JobConfig cfg,
+            String run,
+            String predictions,
+            int expected,
+            boolean free,
+            ProcessCpuSampler cpu)
             throws Exception {
         StreamExecutionEnvironment env = env();
-        FuseJob.Fused fused = defineFromKafkaCounted(env, cfg);
+        FuseJob.Fused fused = defineFromKafkaCounted(env, cfg, free);
         FuseJob.sinks(fused, cfg, cfg.kafka());
         SCORED.set(0);
         env.execute("p1-fuse-" + run);
@@ -347,7 +449,16 @@ public final class EndToEndBenchmark {
         double rate = out.size() < 2 ? 0 : (out.size() - 1) / ((last - first) / 1e6);
         List<io.avfuse.schemas.DeadLetter> dead =
                 read(bootstrap, "p1.dlq." + run, RecordType.DEAD_LETTER);
-        return new double[] {rate, out.size(), batches / out.size(), dead.size()};
+        // CPU of the steady phase, first to last prediction, per window predicted in it.
+        double[] steadyCpu = cpu.cpuBetween(first, last);
+        return new double[] {
+            rate,
+            out.size(),
+            batches / out.size(),
+            dead.size(),
+            steadyCpu[0] * 1e3 / (out.size() - 1),
+            steadyCpu[1] * 1e3 / (out.size() - 1)
+        };
     }
 
     /** Stream and window index of the first windows missing per stream, compactly. */
@@ -368,11 +479,32 @@ public final class EndToEndBenchmark {
     private static final java.util.concurrent.atomic.AtomicLong SCORED =
             new java.util.concurrent.atomic.AtomicLong();
 
+    /** The job with the model, or with {@link FreeModelStub} in the same batching operator. */
     private static FuseJob.Fused defineFromKafkaCounted(
-            StreamExecutionEnvironment env, JobConfig cfg) {
+            StreamExecutionEnvironment env, JobConfig cfg, boolean free) throws Exception {
         AlignJob.configure(env, cfg);
         AlignJob.KafkaInputs in = AlignJob.kafkaSources(cfg, true);
-        FuseJob.Fused f = FuseJob.define(env, cfg, in.video(), in.audio(), in.text());
+        FuseJob.Fused f;
+        if (free) {
+            ModelManifest m =
+                    ModelManifest.read(
+                            Path.of(cfg.getOptional(JobOptions.MODEL_DIR).orElseThrow()));
+            f =
+                    FuseJob.define(
+                            env,
+                            cfg,
+                            in.video(),
+                            in.audio(),
+                            in.text(),
+                            new BatchingInferenceOperator<>(
+                                    new FreeModelStub(m.labels(), m.embedding(), m.version()),
+                                    cfg.get(JobOptions.BATCH_SIZE),
+                                    cfg.get(JobOptions.MAX_WAIT).toMillis(),
+                                    cfg.get(JobOptions.CPU_THREADS),
+                                    cfg.get(JobOptions.PIPELINED_BATCHES)));
+        } else {
+            f = FuseJob.define(env, cfg, in.video(), in.audio(), in.text());
+        }
         return new FuseJob.Fused(
                 f.predictions()
                         .map(
